@@ -1,0 +1,1 @@
+//! The single integration-test binary: drives the real app over HTTP on every backend.

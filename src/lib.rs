@@ -1,0 +1,8 @@
+//! scimd: a SCIM 2.0 provisioning server for Microsoft Entra ID.
+//!
+//! Layers, each depending only on those above it in this list (docs/architecture.md):
+//! `scim` (pure protocol) → `storage` (all SQL) → `service` (use cases, transactions, audit)
+//! → `http`, `cli` (edges).
+
+pub mod scim;
+pub mod storage;

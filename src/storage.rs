@@ -1,0 +1,1 @@
+//! The only place with SQL: diesel over SQLite or PostgreSQL, chosen by the database URL.
