@@ -7,3 +7,4 @@ pub mod schema;
 
 pub use error::{ScimError, ScimType};
 pub mod filter;
+pub mod resource;

@@ -13,7 +13,8 @@ pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const ENTERPRISE_USER_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// interop(entra): Entra lists this in `schemas` when it creates a group (entra-scim.md §2.7 P-G3).
-pub const MS_GROUP_URN: &str = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
+pub const MS_GROUP_URN: &str =
+    "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
 const CUSTOM_EXTENSION_PREFIX: &str = "urn:ietf:params:scim:schemas:extension:";
 
 /// RFC 7643 §2.3 data types.
@@ -44,7 +45,10 @@ impl AttrType {
     }
     /// Types whose values are JSON strings.
     pub fn is_textual(self) -> bool {
-        matches!(self, AttrType::String | AttrType::DateTime | AttrType::Binary | AttrType::Reference)
+        matches!(
+            self,
+            AttrType::String | AttrType::DateTime | AttrType::Binary | AttrType::Reference
+        )
     }
 }
 
@@ -275,7 +279,9 @@ impl ResourceKind {
     /// Whether `urn` can name a custom extension of this resource:
     /// `urn:ietf:params:scim:schemas:extension:<Name>:2.0:<User|Group>`.
     pub fn is_custom_extension(self, urn: &str) -> bool {
-        if urn.eq_ignore_ascii_case(ENTERPRISE_USER_URN) || urn.len() <= CUSTOM_EXTENSION_PREFIX.len() {
+        if urn.eq_ignore_ascii_case(ENTERPRISE_USER_URN)
+            || urn.len() <= CUSTOM_EXTENSION_PREFIX.len()
+        {
             return false;
         }
         let (prefix, rest) = urn.split_at(CUSTOM_EXTENSION_PREFIX.len());
@@ -289,7 +295,9 @@ impl ResourceKind {
             return false;
         };
         !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
             && !version.is_empty()
             && version.chars().all(|c| c.is_ascii_digit() || c == '.')
             && kind.eq_ignore_ascii_case(self.name())
@@ -297,11 +305,14 @@ impl ResourceKind {
 }
 
 /// Common attributes (RFC 7643 §3.1) that every resource carries outside its schemas.
-pub static ID: AttributeDef = AttributeDef::string("id", "Unique identifier for the SCIM resource as defined by the service provider.")
-    .case_exact()
-    .mutability(Mutability::ReadOnly)
-    .returned(Returned::Always)
-    .unique(Uniqueness::Server);
+pub static ID: AttributeDef = AttributeDef::string(
+    "id",
+    "Unique identifier for the SCIM resource as defined by the service provider.",
+)
+.case_exact()
+.mutability(Mutability::ReadOnly)
+.returned(Returned::Always)
+.unique(Uniqueness::Server);
 pub static EXTERNAL_ID: AttributeDef = AttributeDef::string(
     "externalId",
     "Identifier for the resource as defined by the provisioning client.",
@@ -310,16 +321,29 @@ pub static EXTERNAL_ID: AttributeDef = AttributeDef::string(
 pub static META: AttributeDef = AttributeDef::complex(
     "meta",
     &[
-        AttributeDef::string("resourceType", "The name of the resource type of the resource.")
-            .case_exact()
-            .mutability(Mutability::ReadOnly),
-        AttributeDef::date_time("created", "The date and time the resource was added to the service provider.")
-            .mutability(Mutability::ReadOnly),
-        AttributeDef::date_time("lastModified", "The most recent date and time the resource was modified.")
-            .mutability(Mutability::ReadOnly),
-        AttributeDef::reference("location", &["uri"], "The URI of the resource being returned.")
-            .case_exact()
-            .mutability(Mutability::ReadOnly),
+        AttributeDef::string(
+            "resourceType",
+            "The name of the resource type of the resource.",
+        )
+        .case_exact()
+        .mutability(Mutability::ReadOnly),
+        AttributeDef::date_time(
+            "created",
+            "The date and time the resource was added to the service provider.",
+        )
+        .mutability(Mutability::ReadOnly),
+        AttributeDef::date_time(
+            "lastModified",
+            "The most recent date and time the resource was modified.",
+        )
+        .mutability(Mutability::ReadOnly),
+        AttributeDef::reference(
+            "location",
+            &["uri"],
+            "The URI of the resource being returned.",
+        )
+        .case_exact()
+        .mutability(Mutability::ReadOnly),
         AttributeDef::string("version", "The version (weak ETag) of the resource.")
             .case_exact()
             .mutability(Mutability::ReadOnly),
@@ -331,7 +355,10 @@ pub static COMMON: [&AttributeDef; 3] = [&ID, &EXTERNAL_ID, &META];
 
 /// Look up a common attribute (`id`, `externalId`, `meta`) case-insensitively.
 pub fn common_attr(name: &str) -> Option<&'static AttributeDef> {
-    COMMON.iter().copied().find(|a| a.name.eq_ignore_ascii_case(name))
+    COMMON
+        .iter()
+        .copied()
+        .find(|a| a.name.eq_ignore_ascii_case(name))
 }
 
 /// Where an attribute lives in a resource document.
@@ -370,10 +397,18 @@ pub fn resolve(kind: ResourceKind, urn: Option<&str>, name: &str) -> Option<Reso
             .extensions()
             .iter()
             .find(|s| s.id.eq_ignore_ascii_case(urn))
-            .and_then(|s| s.attr(name).map(|def| ResolvedAttr { home: AttrHome::Extension(s), def })),
+            .and_then(|s| {
+                s.attr(name).map(|def| ResolvedAttr {
+                    home: AttrHome::Extension(s),
+                    def,
+                })
+            }),
         None => core_attr(kind, name).or_else(|| {
             kind.extensions().iter().find_map(|s| {
-                s.attr(name).map(|def| ResolvedAttr { home: AttrHome::Extension(s), def })
+                s.attr(name).map(|def| ResolvedAttr {
+                    home: AttrHome::Extension(s),
+                    def,
+                })
             })
         }),
     }
@@ -382,19 +417,28 @@ pub fn resolve(kind: ResourceKind, urn: Option<&str>, name: &str) -> Option<Reso
 fn core_attr(kind: ResourceKind, name: &str) -> Option<ResolvedAttr> {
     common_attr(name)
         .or_else(|| kind.core().attr(name))
-        .map(|def| ResolvedAttr { home: AttrHome::Core, def })
+        .map(|def| ResolvedAttr {
+            home: AttrHome::Core,
+            def,
+        })
 }
 
 /// Known extension schema by URN (case-insensitive).
 pub fn extension(kind: ResourceKind, urn: &str) -> Option<&'static SchemaDef> {
-    kind.extensions().iter().copied().find(|s| s.id.eq_ignore_ascii_case(urn))
+    kind.extensions()
+        .iter()
+        .copied()
+        .find(|s| s.id.eq_ignore_ascii_case(urn))
 }
 
 /// Split a fully qualified attribute reference `urn:…:<Schema>:<attr>[.<sub>]` into the schema URN
 /// and the rest, using the schemas known for `kind` and the custom-extension URN shape.
 /// Returns `None` when the text does not start with a URN.
 pub fn split_urn(kind: ResourceKind, text: &str) -> Option<(String, String)> {
-    if !text.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) {
+    if !text
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+    {
         return None;
     }
     let known = std::iter::once(kind.core().id).chain(kind.extensions().iter().map(|s| s.id));
@@ -423,10 +467,17 @@ mod tests {
         assert_eq!(a.def.name, "userName");
         let d = resolve(ResourceKind::User, None, "Department").unwrap();
         assert_eq!(d.home, AttrHome::Extension(&ENTERPRISE_USER));
-        let e = resolve(ResourceKind::User, Some("URN:ietf:params:scim:schemas:extension:ENTERPRISE:2.0:User"), "manager");
+        let e = resolve(
+            ResourceKind::User,
+            Some("URN:ietf:params:scim:schemas:extension:ENTERPRISE:2.0:User"),
+            "manager",
+        );
         assert_eq!(e.unwrap().def.name, "manager");
         assert!(resolve(ResourceKind::Group, None, "userName").is_none());
-        assert_eq!(USER.attr("emails").unwrap().sub("VALUE").unwrap().name, "value");
+        assert_eq!(
+            USER.attr("emails").unwrap().sub("VALUE").unwrap().name,
+            "value"
+        );
     }
 
     #[test]
@@ -444,12 +495,21 @@ mod tests {
     fn split_urn_finds_schema_and_attribute() {
         let k = ResourceKind::User;
         assert_eq!(
-            split_urn(k, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"),
+            split_urn(
+                k,
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
+            ),
             Some((ENTERPRISE_USER_URN.to_string(), "manager.value".to_string()))
         );
         assert_eq!(
-            split_urn(k, "urn:ietf:params:scim:schemas:extension:Acme:2.0:User:badge"),
-            Some(("urn:ietf:params:scim:schemas:extension:Acme:2.0:User".to_string(), "badge".to_string()))
+            split_urn(
+                k,
+                "urn:ietf:params:scim:schemas:extension:Acme:2.0:User:badge"
+            ),
+            Some((
+                "urn:ietf:params:scim:schemas:extension:Acme:2.0:User".to_string(),
+                "badge".to_string()
+            ))
         );
         assert_eq!(split_urn(k, "userName"), None);
         assert_eq!(split_urn(k, "urn:x:y"), None);

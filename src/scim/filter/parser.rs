@@ -10,10 +10,14 @@ pub const MAX_DEPTH: usize = 32;
 
 pub fn parse(input: &str) -> Result<Filter, ScimError> {
     let _ = input;
-    Err(ScimError::invalid_filter("filter parsing is not implemented yet"))
+    Err(ScimError::invalid_filter(
+        "filter parsing is not implemented yet",
+    ))
 }
 
 pub fn parse_patch_path(input: &str) -> Result<PatchPath, ScimError> {
     let _ = input;
-    Err(ScimError::invalid_path("path parsing is not implemented yet"))
+    Err(ScimError::invalid_path(
+        "path parsing is not implemented yet",
+    ))
 }

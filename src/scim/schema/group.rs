@@ -15,13 +15,24 @@ pub static GROUP: SchemaDef = SchemaDef {
         A::complex(
             "members",
             &[
-                A::string("value", "Identifier of the member of this Group.").mutability(Mutability::Immutable),
-                A::reference("$ref", &["User", "Group"], "The URI corresponding to a SCIM resource that is a member of this Group.")
+                A::string("value", "Identifier of the member of this Group.")
                     .mutability(Mutability::Immutable),
-                A::string("type", "A label indicating the type of resource, e.g., 'User' or 'Group'.")
-                    .canonical(&["User", "Group"])
-                    .mutability(Mutability::Immutable),
-                A::string("display", "A human-readable name for the member, primarily used for display purposes."),
+                A::reference(
+                    "$ref",
+                    &["User", "Group"],
+                    "The URI corresponding to a SCIM resource that is a member of this Group.",
+                )
+                .mutability(Mutability::Immutable),
+                A::string(
+                    "type",
+                    "A label indicating the type of resource, e.g., 'User' or 'Group'.",
+                )
+                .canonical(&["User", "Group"])
+                .mutability(Mutability::Immutable),
+                A::string(
+                    "display",
+                    "A human-readable name for the member, primarily used for display purposes.",
+                ),
             ],
             "A list of members of the Group.",
         )

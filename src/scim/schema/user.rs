@@ -6,10 +6,16 @@ const fn value(desc: &'static str) -> A {
     A::string("value", desc)
 }
 const fn display() -> A {
-    A::string("display", "A human-readable name, primarily used for display purposes.")
+    A::string(
+        "display",
+        "A human-readable name, primarily used for display purposes.",
+    )
 }
 const fn primary() -> A {
-    A::boolean("primary", "A Boolean value indicating the 'primary' or preferred attribute value for this attribute.")
+    A::boolean(
+        "primary",
+        "A Boolean value indicating the 'primary' or preferred attribute value for this attribute.",
+    )
 }
 const fn kind(values: &'static [&'static str]) -> A {
     A::string("type", "A label indicating the attribute's function.").canonical(values)
@@ -49,7 +55,10 @@ const PHOTOS: &[A] = &[
     primary(),
 ];
 const ADDRESSES: &[A] = &[
-    A::string("formatted", "The full mailing address, formatted for display or use with a mailing label."),
+    A::string(
+        "formatted",
+        "The full mailing address, formatted for display or use with a mailing label.",
+    ),
     A::string("streetAddress", "The full street address component."),
     A::string("locality", "The city or locality component."),
     A::string("region", "The state or region component."),
@@ -60,12 +69,21 @@ const ADDRESSES: &[A] = &[
 ];
 const GROUPS: &[A] = &[
     A::string("value", "The identifier of the User's group.").mutability(Mutability::ReadOnly),
-    A::reference("$ref", &["User", "Group"], "The URI of the corresponding 'Group' resource to which the user belongs.")
-        .mutability(Mutability::ReadOnly),
+    A::reference(
+        "$ref",
+        &["User", "Group"],
+        "The URI of the corresponding 'Group' resource to which the user belongs.",
+    )
+    .mutability(Mutability::ReadOnly),
     display().mutability(Mutability::ReadOnly),
     kind(&["direct", "indirect"]).mutability(Mutability::ReadOnly),
 ];
-const PLAIN_MULTI: &[A] = &[value("The value of an entitlement or role."), display(), A::string("type", "A label indicating the attribute's function."), primary()];
+const PLAIN_MULTI: &[A] = &[
+    value("The value of an entitlement or role."),
+    display(),
+    A::string("type", "A label indicating the attribute's function."),
+    primary(),
+];
 const CERTS: &[A] = &[
     A::binary("value", "The value of an X.509 certificate."),
     display(),
