@@ -6,5 +6,8 @@ pub mod error;
 pub mod schema;
 
 pub use error::{ScimError, ScimType};
+pub mod discovery;
 pub mod filter;
+pub mod list;
+pub mod projection;
 pub mod resource;
