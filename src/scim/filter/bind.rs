@@ -46,5 +46,7 @@ pub enum BoundFilter {
 /// operators that make no sense for the type (`gt` on a boolean) are `invalidFilter`.
 pub fn bind(kind: ResourceKind, filter: &Filter) -> Result<BoundFilter, ScimError> {
     let _ = (kind, filter);
-    Err(ScimError::invalid_filter("filter binding is not implemented yet"))
+    Err(ScimError::invalid_filter(
+        "filter binding is not implemented yet",
+    ))
 }
