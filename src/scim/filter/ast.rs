@@ -182,7 +182,8 @@ impl Filter {
         }
     }
 
-    fn inner_depth(&self) -> usize {
+    /// Depth of the text between `not (`…`)` or `[`…`]`.
+    pub(crate) fn inner_depth(&self) -> usize {
         match self {
             Filter::And(..) | Filter::Or(..) => self.chain_depth(),
             other => other.depth(),

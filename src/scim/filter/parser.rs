@@ -577,6 +577,10 @@ fn patch_path(i: &str) -> PResult<'_, PatchPath> {
         return failure(at, Problem::SubAttrBeforeFilter);
     }
     let (i, f) = bracketed_filter(at, after_bracket, top)?;
+    // As in `parse`: what is accepted must print as text that is accepted again.
+    if 1 + f.inner_depth() > MAX_DEPTH {
+        return failure(at, Problem::TooDeep);
+    }
     let (i, sub) = opt(sub_attr).parse(i)?;
     let AttrPath { urn, name, .. } = path;
     Ok((
@@ -991,10 +995,18 @@ mod tests {
     fn accepted_filters_never_print_deeper_than_the_limit() {
         // Each level of `(x and y or z)` prints as two levels of parentheses.
         let mut text = "title pr".to_string();
-        for _ in 0..MAX_DEPTH {
+        for _ in 0..MAX_DEPTH * 2 / 3 {
             text = format!("(title pr and {text} or title pr)");
         }
-        assert!(error(&text).contains("nesting deeper than"));
+        assert!(parse_unbounded(&text)
+            .unwrap_err()
+            .detail
+            .contains("nesting deeper than"));
+        let path = format!("emails[{text}]");
+        assert!(parse_patch_path(&path)
+            .unwrap_err()
+            .detail
+            .contains("nesting deeper than"));
     }
 
     #[test]
@@ -1230,6 +1242,21 @@ mod tests {
             let p = PatchPath { urn, name, filter: f, sub };
             let text = p.to_string();
             prop_assert_eq!(parse_patch_path(&text), Ok(p), "text: {}", text);
+        }
+
+        #[test]
+        fn whatever_parses_prints_as_text_that_parses_back(tokens in prop::collection::vec(prop::sample::select(vec![
+            "userName", "emails", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            ".value", "eq", "Co", "pr", "and", "OR", "not", "(", ")", "[", "]", "\"a\\\"b\"", "\"\"",
+            "5", "-1.5e2", "true", "null", "amy.lee", " ", " ", " ",
+        ]), 0..24)) {
+            let text = tokens.concat();
+            if let Ok(f) = parse(&text) {
+                prop_assert_eq!(parse(&f.to_string()), Ok(f), "input: {}", text);
+            }
+            if let Ok(p) = parse_patch_path(&text) {
+                prop_assert_eq!(parse_patch_path(&p.to_string()), Ok(p), "input: {}", text);
+            }
         }
 
         #[test]
