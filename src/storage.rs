@@ -4,6 +4,11 @@
 //! `Result<_, StorageError>`; callers choose transaction boundaries with [`Db::read`] and
 //! [`Db::write`]. Every resource query is scoped by `tenant_id`. Timestamps are parameters:
 //! nothing here reads the clock.
+//!
+//! What callers keep true so filters answered in SQL agree with the in-memory evaluator: the
+//! `active` column equals the document's `active`; member ids are the service's lowercase UUIDs;
+//! timestamps are stored at microsecond precision ([`time::to_storage_precision`]) and rendered
+//! with [`time::rfc3339`].
 
 mod conn;
 pub mod credentials;
