@@ -1,1 +1,4 @@
 //! The single integration-test binary: drives the real app over HTTP on every backend.
+
+mod storage;
+mod support;

@@ -1,1 +1,186 @@
 //! The only place with SQL: diesel over SQLite or PostgreSQL, chosen by the database URL.
+//!
+//! Functions in the submodules are synchronous, take `&mut DbConn` and return
+//! `Result<_, StorageError>`; callers choose transaction boundaries with [`Db::read`] and
+//! [`Db::write`]. Every resource query is scoped by `tenant_id`. Timestamps are parameters:
+//! nothing here reads the clock.
+//!
+//! What callers keep true so filters answered in SQL agree with the in-memory evaluator: the
+//! `active` column equals the document's `active`; member ids are the service's lowercase UUIDs;
+//! timestamps are stored at microsecond precision ([`time::to_storage_precision`]) and rendered
+//! with [`time::rfc3339`].
+
+mod conn;
+pub mod credentials;
+mod error;
+pub mod events;
+mod filter_sql;
+pub mod groups;
+pub mod memberships;
+mod migrate;
+pub mod rows;
+pub mod schema;
+pub mod search;
+pub mod tenants;
+pub mod time;
+pub mod users;
+
+pub use conn::{Backend, DbConn};
+pub use error::StorageError;
+pub use rows::*;
+pub use search::{SearchPage, SearchQuery, SortKey};
+
+use conn::{Manager, Target};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::Pool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+impl BackendKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Sqlite => "sqlite",
+            BackendKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// A pooled database handle. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<DbInner>,
+}
+
+struct DbInner {
+    pool: Pool<Manager>,
+    kind: BackendKind,
+    /// SQLite allows one writer at a time; queueing writers here keeps them from spinning on
+    /// SQLITE_BUSY inside the busy timeout. Unused on PostgreSQL.
+    writer: Mutex<()>,
+}
+
+/// How long `pool.get()` waits before reporting [`StorageError::Unavailable`].
+const POOL_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Db {
+    /// Open a pool. `sqlite://path`, `sqlite:path`, a path ending in `.db`/`.sqlite`/`.sqlite3` or
+    /// an existing file → SQLite; `postgres://` / `postgresql://` → PostgreSQL; anything else is
+    /// [`StorageError::Config`]. Connects once up front so a bad URL fails here with the real cause.
+    pub fn connect(url: &str, max_connections: u32) -> Result<Db, StorageError> {
+        let target = Target::parse(url)?;
+        let kind = target.kind();
+        let mut first = target.connect().map_err(|e| {
+            StorageError::Unavailable(format!("cannot connect to {}: {e}", kind.as_str()))
+        })?;
+        target.prepare(&mut first)?;
+        drop(first);
+        let pool = Pool::builder()
+            .max_size(max_connections.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(POOL_TIMEOUT)
+            .build_unchecked(Manager { target });
+        Ok(Db {
+            inner: Arc::new(DbInner {
+                pool,
+                kind,
+                writer: Mutex::new(()),
+            }),
+        })
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        self.inner.kind
+    }
+
+    /// Apply pending migrations; returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StorageError> {
+        let _writer = self.writer_lock();
+        let mut conn = self.inner.pool.get()?;
+        migrate::run_pending(&mut conn)
+    }
+
+    /// Versions of migrations not yet applied.
+    pub fn pending_migrations(&self) -> Result<Vec<String>, StorageError> {
+        let mut conn = self.inner.pool.get()?;
+        migrate::pending(&mut conn)
+    }
+
+    pub fn ping(&self) -> Result<(), StorageError> {
+        use diesel::r2d2::R2D2Connection;
+        let mut conn = self.inner.pool.get()?;
+        conn.ping()
+            .map_err(|e| StorageError::Unavailable(e.to_string()))
+    }
+
+    /// Run `f` on a pooled connection, outside any explicit transaction.
+    pub fn read<T, E: From<StorageError>>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.inner.pool.get().map_err(StorageError::from)?;
+        f(&mut conn)
+    }
+
+    /// Run `f` in a write transaction, rolled back when `f` returns `Err`. SQLite: `BEGIN
+    /// IMMEDIATE` (take the write lock up front, so a transaction never fails half-way with
+    /// SQLITE_BUSY on lock upgrade) behind an in-process writer queue. PostgreSQL: a normal
+    /// READ COMMITTED transaction.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StorageError> + From<diesel::result::Error>,
+    {
+        let _writer = self.writer_lock();
+        let mut pooled = self.inner.pool.get().map_err(StorageError::from)?;
+        let conn: &mut DbConn = &mut pooled;
+        match conn {
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            }
+            DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        }
+        // Commit and rollback go through the enum's transaction manager, which delegates to the
+        // inner connection's (the one that recorded the BEGIN above).
+        match f(conn) {
+            Ok(value) => {
+                if let Err(e) =
+                    <DbConn as diesel::Connection>::TransactionManager::commit_transaction(conn)
+                {
+                    // A failed COMMIT leaves the transaction open on SQLite; close it so the
+                    // connection goes back to the pool clean.
+                    let _ =
+                        <DbConn as diesel::Connection>::TransactionManager::rollback_transaction(
+                            conn,
+                        );
+                    return Err(e.into());
+                }
+                Ok(value)
+            }
+            Err(user_error) => {
+                match <DbConn as diesel::Connection>::TransactionManager::rollback_transaction(conn)
+                {
+                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => {
+                        Err(user_error)
+                    }
+                    Err(rollback_error) => Err(rollback_error.into()),
+                }
+            }
+        }
+    }
+
+    fn writer_lock(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
+        match self.inner.kind {
+            // A panic in another writer poisons the mutex but leaves nothing to repair: the
+            // guarded state is `()` and its transaction was rolled back with the connection.
+            BackendKind::Sqlite => {
+                Some(self.inner.writer.lock().unwrap_or_else(|e| e.into_inner()))
+            }
+            BackendKind::Postgres => None,
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Table definitions shared by both backends, written by hand to match
+//! `migrations/{sqlite,postgres}/*/up.sql`. Only types both dialects share.
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        name -> Text,
+        strict -> Bool,
+        log_reads -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credentials (id) {
+        id -> Text,
+        tenant_id -> Text,
+        kind -> Text,
+        label -> Nullable<Text>,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    users (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        user_name -> Text,
+        user_name_norm -> Text,
+        external_id -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        display_name_norm -> Nullable<Text>,
+        active -> Bool,
+        doc -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_emails (tenant_id, user_id, position) {
+        tenant_id -> Text,
+        user_id -> Text,
+        position -> BigInt,
+        #[sql_name = "type"]
+        email_type -> Nullable<Text>,
+        value_norm -> Text,
+    }
+}
+
+diesel::table! {
+    groups (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        display_name -> Text,
+        display_name_norm -> Text,
+        external_id -> Nullable<Text>,
+        doc -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (tenant_id, group_id, member_id) {
+        tenant_id -> Text,
+        group_id -> Text,
+        member_id -> Text,
+        member_type -> Text,
+        display -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        tenant_id -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        request_id -> Text,
+        actor -> Text,
+        credential_id -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        method -> Text,
+        path -> Text,
+        resource_type -> Nullable<Text>,
+        resource_id -> Nullable<Text>,
+        resource_name -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        action -> Text,
+        outcome -> Text,
+        status -> Integer,
+        scim_type -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        changes -> Nullable<Text>,
+        normalizations -> Nullable<Text>,
+        duration_us -> BigInt,
+        request_body -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(credentials -> tenants (tenant_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    credentials,
+    users,
+    user_emails,
+    groups,
+    memberships,
+    events,
+);

@@ -1,0 +1,324 @@
+//! User queries. The document is stored verbatim; the extracted columns serve lookups, filters
+//! and sorting.
+
+use super::filter_sql::{self, UserPred};
+use super::rows::{fold, EmailRow, NewUser, UserChangeset, UserRow};
+use super::schema::{memberships, user_emails, users};
+use super::search::{self, SearchPage, SearchQuery, SortKey, RESIDUAL_BATCH};
+use super::time::to_storage_precision;
+use super::{Backend, DbConn, StorageError};
+use crate::scim::filter::{matches, BoundFilter};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Bind-parameter budget per `IN (…)` list, well under SQLite's and PostgreSQL's limits.
+const ID_CHUNK: usize = 500;
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct UserInsert<'a> {
+    tenant_id: &'a str,
+    id: &'a str,
+    user_name: &'a str,
+    user_name_norm: String,
+    external_id: Option<&'a str>,
+    display_name: Option<&'a str>,
+    display_name_norm: Option<String>,
+    active: bool,
+    doc: &'a str,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = user_emails)]
+struct EmailInsert<'a> {
+    tenant_id: &'a str,
+    user_id: &'a str,
+    position: i64,
+    email_type: Option<String>,
+    value_norm: String,
+}
+
+/// Insert a user and its indexed emails. A taken userName (compared case-insensitively) is
+/// `Conflict { constraint: "user_name" }`.
+pub fn insert(conn: &mut DbConn, user: &NewUser, emails: &[EmailRow]) -> Result<(), StorageError> {
+    diesel::insert_into(users::table)
+        .values(UserInsert {
+            tenant_id: &user.tenant_id,
+            id: &user.id,
+            user_name: &user.user_name,
+            user_name_norm: fold(&user.user_name),
+            external_id: user.external_id.as_deref(),
+            display_name: user.display_name.as_deref(),
+            display_name_norm: user.display_name.as_deref().map(fold),
+            active: user.active,
+            doc: &user.doc,
+            version: user.version,
+            created_at: to_storage_precision(user.created_at),
+            updated_at: to_storage_precision(user.updated_at),
+        })
+        .execute(conn)?;
+    insert_emails(conn, &user.tenant_id, &user.id, emails)
+}
+
+fn insert_emails(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_id: &str,
+    emails: &[EmailRow],
+) -> Result<(), StorageError> {
+    for e in emails {
+        diesel::insert_into(user_emails::table)
+            .values(EmailInsert {
+                tenant_id,
+                user_id,
+                position: e.position,
+                email_type: e.kind.as_deref().map(fold),
+                value_norm: fold(&e.value),
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> Result<Option<UserRow>, StorageError> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .filter(users::id.eq(id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Look a user up by userName, case-insensitively (the argument is folded here).
+pub fn find_by_user_name_norm(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_name: &str,
+) -> Result<Option<UserRow>, StorageError> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .filter(users::user_name_norm.eq(fold(user_name)))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Replace a user's columns and emails if its version is still `expected_version`: one
+/// conditional UPDATE, so a concurrent writer makes this fail with `VersionMismatch` instead of
+/// being overwritten. `NotFound` when the user does not exist.
+pub fn update(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    id: &str,
+    expected_version: i64,
+    change: &UserChangeset,
+    emails: &[EmailRow],
+) -> Result<(), StorageError> {
+    let n = diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(id))
+            .filter(users::version.eq(expected_version)),
+    )
+    .set((
+        users::user_name.eq(&change.user_name),
+        users::user_name_norm.eq(fold(&change.user_name)),
+        users::external_id.eq(change.external_id.as_deref()),
+        users::display_name.eq(change.display_name.as_deref()),
+        users::display_name_norm.eq(change.display_name.as_deref().map(fold)),
+        users::active.eq(change.active),
+        users::doc.eq(&change.doc),
+        users::version.eq(change.version),
+        users::updated_at.eq(to_storage_precision(change.updated_at)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(match find(conn, tenant_id, id)? {
+            Some(_) => StorageError::VersionMismatch,
+            None => StorageError::NotFound,
+        });
+    }
+    diesel::delete(
+        user_emails::table
+            .filter(user_emails::tenant_id.eq(tenant_id))
+            .filter(user_emails::user_id.eq(id)),
+    )
+    .execute(conn)?;
+    insert_emails(conn, tenant_id, id, emails)
+}
+
+/// Delete a user, its emails and its group memberships; `false` when there was no such user.
+pub fn delete(conn: &mut DbConn, tenant_id: &str, id: &str) -> Result<bool, StorageError> {
+    diesel::delete(
+        memberships::table
+            .filter(memberships::tenant_id.eq(tenant_id))
+            .filter(memberships::member_id.eq(id)),
+    )
+    .execute(conn)?;
+    let n = diesel::delete(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// The subset of `ids` that are users of the tenant.
+pub fn existing_ids(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    ids: &[String],
+) -> Result<Vec<String>, StorageError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        found.extend(
+            users::table
+                .filter(users::tenant_id.eq(tenant_id))
+                .filter(users::id.eq_any(chunk))
+                .select(users::id)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+pub fn count(conn: &mut DbConn, tenant_id: &str) -> Result<u64, StorageError> {
+    let n: i64 = users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .count()
+        .get_result(conn)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Filter, sort and page the tenant's users (RFC 7644 §3.4.2).
+pub fn search(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    q: &SearchQuery<'_>,
+) -> Result<SearchPage<UserRow>, StorageError> {
+    let pred = |f: &BoundFilter| filter_sql::users(f, tenant_id);
+    let residual = q.filter.is_some_and(|f| pred(f).residual);
+    if !residual {
+        let sql = || q.filter.and_then(|f| pred(f).sql);
+        let total: i64 = with_filter(count_query(tenant_id), sql()).get_result(conn)?;
+        let rows = if q.count == 0 {
+            Vec::new()
+        } else {
+            ordered(with_filter(rows_query(tenant_id), sql()), q.sort)
+                .offset(q.offset())
+                .limit(q.limit())
+                .load(conn)?
+        };
+        return Ok(SearchPage {
+            total: u64::try_from(total).unwrap_or(0),
+            rows,
+        });
+    }
+    let Some(filter) = q.filter else {
+        return Ok(SearchPage {
+            total: 0,
+            rows: Vec::new(),
+        });
+    };
+    search::residual_page(
+        q,
+        |row: &UserRow| row.id.as_str(),
+        |scanned, last_id| {
+            let mut query = with_filter(rows_query(tenant_id), pred(filter).sql);
+            query = match (q.sort, last_id) {
+                // Keyset paging over the primary key when the order is by id.
+                (None, Some(last)) => query.filter(users::id.gt(last.to_owned())),
+                (None, None) => query,
+                (Some(_), _) => query.offset(scanned),
+            };
+            Ok(ordered(query, q.sort).limit(RESIDUAL_BATCH).load(conn)?)
+        },
+        |row| Ok(evaluate(filter, row)),
+    )
+}
+
+fn evaluate(filter: &BoundFilter, row: &UserRow) -> bool {
+    search::evaluation_document(&row.doc, &row.id, "User", row.created_at, row.updated_at)
+        .is_some_and(|doc| matches(filter, &doc))
+}
+
+type RowsQuery<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Filter<
+        diesel::dsl::Select<users::table, diesel::dsl::AsSelect<UserRow, Backend>>,
+        diesel::dsl::Eq<users::tenant_id, &'a str>,
+    >,
+    Backend,
+>;
+
+fn rows_query(tenant_id: &str) -> RowsQuery<'_> {
+    users::table
+        .select(UserRow::as_select())
+        .filter(users::tenant_id.eq(tenant_id))
+        .into_boxed()
+}
+
+type CountQuery<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Filter<
+        diesel::dsl::Select<users::table, diesel::dsl::CountStar>,
+        diesel::dsl::Eq<users::tenant_id, &'a str>,
+    >,
+    Backend,
+>;
+
+fn count_query(tenant_id: &str) -> CountQuery<'_> {
+    users::table
+        .count()
+        .filter(users::tenant_id.eq(tenant_id))
+        .into_boxed()
+}
+
+fn with_filter<Q>(query: Q, pred: Option<UserPred>) -> Q
+where
+    Q: diesel::query_dsl::methods::FilterDsl<UserPred, Output = Q>,
+{
+    match pred {
+        Some(p) => query.filter(p),
+        None => query,
+    }
+}
+
+/// ORDER BY the sort key (missing values last ascending, first descending), then id.
+fn ordered<'a>(query: RowsQuery<'a>, sort: Option<(SortKey, bool)>) -> RowsQuery<'a> {
+    macro_rules! by {
+        ($q:expr, $col:expr, $asc:expr) => {
+            if $asc {
+                $q.then_order_by($col.asc())
+            } else {
+                $q.then_order_by($col.desc())
+            }
+        };
+    }
+    let Some((key, asc)) = sort else {
+        return query.order_by(users::id.asc());
+    };
+    let query = match key {
+        SortKey::Id => query,
+        SortKey::UserName => by!(query, users::user_name_norm, asc),
+        SortKey::DisplayName => {
+            by!(
+                by!(query, users::display_name_norm.is_null(), asc),
+                users::display_name_norm,
+                asc
+            )
+        }
+        SortKey::ExternalId => by!(
+            by!(query, users::external_id.is_null(), asc),
+            users::external_id,
+            asc
+        ),
+        SortKey::Created => by!(query, users::created_at, asc),
+        SortKey::LastModified => by!(query, users::updated_at, asc),
+    };
+    by!(query, users::id, asc)
+}
