@@ -6,5 +6,7 @@ pub mod error;
 pub mod schema;
 
 pub use error::{ScimError, ScimType};
+pub mod diff;
 pub mod filter;
+pub mod patch;
 pub mod resource;
