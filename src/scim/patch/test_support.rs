@@ -275,14 +275,26 @@ fn compare(x: &Value, op: CompareOp, v: &CompValue, case_exact: bool) -> bool {
     }
 }
 
-/// Whether the real parser, binder and evaluator are merged (the stubs reject everything).
+/// Whether the real parser, binder and evaluator are merged (the stubs reject everything):
+/// parse a filtered path, bind its filter qualified the way `path::Selector` does
+/// (`emails.type eq "work"`), and evaluate it against an element wrapped as a document.
 pub(super) fn real_filters_available() -> bool {
     let Ok(p) = filter::parse_patch_path(r#"emails[type eq "work"].value"#) else {
         return false;
     };
-    let Some(f) = p.filter else { return false };
-    let q = Filter::ValuePath(ap("emails"), Box::new(f));
-    let Ok(b) = filter::bind(ResourceKind::User, &q) else {
+    if p.filter != Some(eq("type", "work")) {
+        return false;
+    }
+    let qualified = Filter::Compare(
+        AttrPath {
+            urn: None,
+            name: "emails".into(),
+            sub: Some("type".into()),
+        },
+        CompareOp::Eq,
+        CompValue::Str("work".into()),
+    );
+    let Ok(b) = filter::bind(ResourceKind::User, &qualified) else {
         return false;
     };
     let doc = serde_json::json!({"emails":[{"type":"work","value":"x"}]});

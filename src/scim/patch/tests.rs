@@ -1257,3 +1257,84 @@ fn real_filter_functions_are_merged() {
 }
 
 use super::test_support;
+
+// ---------------------------------------------------------------- properties
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PATHS: &[&str] = &[
+        "userName",
+        "displayName",
+        "active",
+        "title",
+        "name",
+        "name.givenName",
+        "emails",
+        "emails.value",
+        r#"emails[type eq "work"].value"#,
+        r#"emails[type eq "work"]"#,
+        r#"addresses[type eq "work"].locality"#,
+        r#"roles[primary eq "True"].value"#,
+        r#"manager[value eq "mgr-1"]"#,
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        "urn:ietf:params:scim:schemas:extension:Acme:2.0:User:badge",
+        "members",
+        r#"members[value eq "a"]"#,
+        "id",
+        "foo",
+    ];
+
+    fn values() -> Vec<Value> {
+        vec![
+            json!(""),
+            Value::Null,
+            json!("False"),
+            json!(true),
+            json!("x"),
+            json!(7),
+            json!([]),
+            json!([{"value":"a"}]),
+            json!([{"value":"a","type":"work"},{"value":"b"}]),
+            json!({"value":"v","givenName":"g"}),
+            json!({"displayName":"D","name.givenName":"G","active":"True","members":["m"]}),
+            json!({"department":"S","manager":"m2"}),
+        ]
+    }
+
+    proptest! {
+        /// Any sequence of operations either fails cleanly or yields a document that a POST
+        /// would store unchanged (the re-check is a fixpoint), without members in it.
+        #[test]
+        fn any_operations_fail_cleanly_or_yield_a_valid_document(
+            list in prop::collection::vec((0..3usize, 0..=PATHS.len(), 0..=12usize), 1..6),
+            group in any::<bool>(),
+        ) {
+            let values = values();
+            let operations: Vec<Value> = list
+                .iter()
+                .map(|&(op, p, v)| {
+                    let mut o = Map::new();
+                    o.insert("op".into(), json!(["add", "Replace", "remove"][op]));
+                    if let Some(p) = PATHS.get(p) {
+                        o.insert("path".into(), json!(p));
+                    }
+                    if let Some(v) = values.get(v) {
+                        o.insert("value".into(), v.clone());
+                    }
+                    Value::Object(o)
+                })
+                .collect();
+            let (kind, current) = if group { (GROUP, finance()) } else { (USER, amy()) };
+            if let Ok(out) = run(kind, &current, ops(Value::Array(operations))) {
+                let again = resource::recheck(kind, out.checked.doc.clone(), CheckOptions::default());
+                prop_assert_eq!(again.map(|c| c.doc), Ok(out.checked.doc.clone()));
+                prop_assert!(!out.checked.doc.contains_key("members"));
+                prop_assert!(kind == GROUP || out.members.is_empty());
+            }
+        }
+    }
+}
