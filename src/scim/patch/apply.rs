@@ -169,7 +169,14 @@ impl Engine<'_> {
     ) -> Result<(), ScimError> {
         match target {
             Target::Unknown => self.unknown(label, via),
-            Target::Members(ids) => members::apply(&mut self.members, op, ids, value),
+            Target::Members(ids) => {
+                if op == OpKind::Remove && ids.is_none() && value.is_some_and(|v| !v.is_null()) {
+                    self.note(format!(
+                        "{label}: remove with a value list read as removing only the listed members"
+                    ));
+                }
+                members::apply(&mut self.members, op, ids, value)
+            }
             Target::Schema { urn } => self.schema_object(op, &urn, label, value),
             Target::Custom { urn, name } => {
                 let new = match op {
@@ -298,6 +305,9 @@ impl Engine<'_> {
                 // Not RFC 7644 (remove carries no value), but clients send the values to
                 // remove: remove only those, never the whole attribute.
                 OpKind::Remove if !v.is_null() => {
+                    self.note(format!(
+                        "{label}: remove with a value read as removing only the matching elements"
+                    ));
                     let mut list = elements(old, true);
                     list.retain(|e| !new.iter().any(|gone| contains(e, gone)));
                     non_empty(list)
@@ -447,6 +457,9 @@ impl Engine<'_> {
                 return Ok(finish(list));
             }
             change.apply_to(&mut elem);
+            self.note(format!(
+                "{label}: no element matched, so one was created from the filter"
+            ));
             list.push(Value::Object(elem));
             return Ok(finish(list));
         }
@@ -464,14 +477,17 @@ impl Engine<'_> {
         Ok(finish(list))
     }
 
+    fn note(&mut self, text: String) {
+        self.notes
+            .normalizations
+            .push(format!("Operations[{}]: {text}", self.index));
+    }
+
     /// `""` as a value means "clear" (interop(entra): Microsoft's gallery validator clears with
     /// `""`, entra-scim.md §2.5 V11); RFC 7643 §2.5 already treats null that way.
     fn blank(&mut self, v: &Value, label: &str) -> Value {
         if v.as_str() == Some("") {
-            self.notes.normalizations.push(format!(
-                "Operations[{}]: {label}: \"\" read as null (the value is cleared)",
-                self.index
-            ));
+            self.note(format!("{label}: \"\" read as null (the value is cleared)"));
             return Value::Null;
         }
         v.clone()
@@ -487,10 +503,7 @@ impl Engine<'_> {
             ))),
             Value::Array(a) => match a.first() {
                 Some(first) => {
-                    self.notes.normalizations.push(format!(
-                        "Operations[{}]: {label}: one-element array read as its element",
-                        self.index
-                    ));
+                    self.note(format!("{label}: one-element array read as its element"));
                     Ok(first.clone())
                 }
                 None => Ok(Value::Null),

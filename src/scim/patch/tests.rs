@@ -569,6 +569,15 @@ fn filtered_add_or_replace_without_match_creates_the_element() {
             "{op}"
         );
     }
+    let out = ok(
+        USER,
+        &bare(),
+        json!([{"op":"Add","path":"emails[type eq \"work\"].value","value":"b@c"}]),
+    );
+    assert_eq!(
+        out.checked.notes.normalizations,
+        ["Operations[0]: emails[type eq \"work\"].value: no element matched, so one was created from the filter"]
+    );
     // Amy has no mobile-less fax: a fax number is appended, the others stay.
     let d = doc(
         &amy(),
@@ -765,6 +774,17 @@ fn manager_in_every_form_v9() {
         json!({"value":"mgr-1"}),
         "only if it matches"
     );
+    let out = ok(
+        USER,
+        &bare(),
+        json!([{"op":"Add","path":path,"value":"mgr-1"}]),
+    );
+    assert_eq!(
+        out.checked.notes.normalizations,
+        [format!(
+            "Operations[0]: {path}: bare string read as {{\"value\": \"mgr-1\"}}"
+        )]
+    );
     let legacy = doc(
         &bare(),
         json!([{"op":"Add","path":"manager","value":[{"$ref":"https://x/Users/mgr-3","value":"mgr-3"}]}]),
@@ -898,6 +918,10 @@ fn group_member_removes_p_g6_both_dialects() {
             add: vec![],
             remove: vec!["7d1f".into()]
         }
+    );
+    assert_eq!(
+        out.checked.notes.normalizations,
+        ["Operations[0]: members: remove with a value list read as removing only the listed members"]
     );
     // Flag dialect: value filter.
     let out = members(json!([{"op":"remove","path":"members[value eq \"a\"]"}]));
