@@ -2,12 +2,14 @@
 //! discovery documents and errors. No I/O, no database, no HTTP: everything else depends on it
 //! and it depends on nothing else in the crate.
 
+pub mod diff;
+pub mod discovery;
 pub mod error;
+pub mod filter;
+pub mod list;
+pub mod patch;
+pub mod projection;
+pub mod resource;
 pub mod schema;
 
 pub use error::{ScimError, ScimType};
-pub mod discovery;
-pub mod filter;
-pub mod list;
-pub mod projection;
-pub mod resource;
