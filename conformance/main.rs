@@ -1,4 +1,5 @@
 //! The single integration-test binary: drives the real app over HTTP on every backend.
 
+mod smoke;
 mod storage;
 mod support;

@@ -9,6 +9,9 @@
 #![allow(dead_code)] // Not every test module uses every helper.
 
 pub mod pg;
+pub mod server;
+
+pub use server::TestServer;
 
 use scimd::storage::{BackendKind, Db};
 use std::path::PathBuf;
@@ -97,6 +100,21 @@ pub fn each_backend(body: impl Fn(&Db)) {
         let db = test_db.migrated(4);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&db)));
         drop(db);
+        if let Err(panic) = result {
+            eprintln!("^ failed on backend {}", test_db.kind.as_str());
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// Run `body` once per backend against a live server on a fresh database; the backend is
+/// named in any failure.
+#[track_caller]
+pub fn each_server(body: impl Fn(&TestServer)) {
+    for test_db in backends() {
+        let server = TestServer::start(&test_db.url);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&server)));
+        drop(server);
         if let Err(panic) = result {
             eprintln!("^ failed on backend {}", test_db.kind.as_str());
             std::panic::resume_unwind(panic);

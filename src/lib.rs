@@ -4,5 +4,10 @@
 //! `scim` (pure protocol) → `storage` (all SQL) → `service` (use cases, transactions, audit)
 //! → `http`, `cli` (edges).
 
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod http;
 pub mod scim;
+pub mod service;
 pub mod storage;

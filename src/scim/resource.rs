@@ -688,36 +688,15 @@ pub struct Extracted {
     pub external_id: Option<String>,
     pub display_name: Option<String>,
     pub active: bool,
-    /// `(type, value)` of every e-mail, both lower-cased.
-    pub emails: Vec<(Option<String>, String)>,
-}
-
-/// Case-fold for the case-insensitive shadow columns (same rule as the filter evaluator).
-pub fn fold(s: &str) -> String {
-    s.to_lowercase()
 }
 
 pub fn extract(kind: ResourceKind, doc: &Map<String, Value>) -> Extracted {
     let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_string);
-    let emails = doc
-        .get("emails")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|e| {
-                    let value = e.get("value")?.as_str()?;
-                    let ty = e.get("type").and_then(Value::as_str).map(fold);
-                    Some((ty, fold(value)))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     Extracted {
         name: text(kind.naming_attr()).unwrap_or_default(),
         external_id: text("externalId"),
         display_name: text("displayName"),
         active: doc.get("active").and_then(Value::as_bool).unwrap_or(true),
-        emails,
     }
 }
 

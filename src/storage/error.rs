@@ -20,6 +20,9 @@ pub enum StorageError {
     Config(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A stored value could not be read back (e.g. a document that is not a JSON object).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
     #[error("database error: {0}")]
     Db(DieselError),
 }

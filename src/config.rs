@@ -1,0 +1,240 @@
+//! Configuration as a value: defaults → `scimd.toml` → `SCIMD_*` environment → command-line
+//! flags, validated once and passed down (no globals).
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// File read when `--config`/`SCIMD_CONFIG` is not given and it exists in the working directory.
+pub const DEFAULT_FILE: &str = "scimd.toml";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://path` (or a plain file path) or `postgres://user:pass@host/db`.
+    pub database_url: String,
+    /// Address the server listens on.
+    pub listen: String,
+    /// External base URL (`https://scim.example.com`) used in `meta.location` and the Tenant
+    /// URL; defaults to `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Database connections in the pool.
+    pub pool_size: u32,
+    /// HTTP worker threads (0 = one per core).
+    pub workers: usize,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Deepest JSON nesting accepted in a request body.
+    pub max_json_depth: usize,
+    /// Seconds a request may spend in the service layer.
+    pub request_timeout_secs: u64,
+    /// Page size when a list request has no `count`.
+    pub default_count: u64,
+    /// Largest page returned.
+    pub max_results: u64,
+    /// Tenant created (with a first token) when `serve` starts on an empty database.
+    pub default_tenant: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://scimd.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            pool_size: 16,
+            workers: 0,
+            max_body_bytes: 1024 * 1024,
+            max_json_depth: 64,
+            request_timeout_secs: 30,
+            default_count: 100,
+            max_results: 1000,
+            default_tenant: "default".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("environment variable {name}: {detail}")]
+    Env { name: String, detail: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Defaults, then the file (an explicit path must exist; the default one may be absent),
+    /// then `SCIMD_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut cfg = match file {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new(DEFAULT_FILE).exists() => Self::from_file(Path::new(DEFAULT_FILE))?,
+            None => Config::default(),
+        };
+        cfg.overlay_env(env)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.into(),
+            source,
+        })
+    }
+
+    fn overlay_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, ConfigError> {
+            v.trim().parse().map_err(|_| ConfigError::Env {
+                name: name.into(),
+                detail: format!("{v:?} is not a number"),
+            })
+        }
+        let var = |key: &str| env(&format!("SCIMD_{key}")).filter(|v| !v.is_empty());
+        if let Some(v) = var("DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = var("LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = var("PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        if let Some(v) = var("DEFAULT_TENANT") {
+            self.default_tenant = v;
+        }
+        macro_rules! numeric {
+            ($($key:literal => $field:ident),*) => {$(
+                if let Some(v) = var($key) { self.$field = num(concat!("SCIMD_", $key), &v)?; }
+            )*};
+        }
+        numeric!("POOL_SIZE" => pool_size, "WORKERS" => workers, "MAX_BODY_BYTES" => max_body_bytes,
+            "MAX_JSON_DEPTH" => max_json_depth, "REQUEST_TIMEOUT_SECS" => request_timeout_secs,
+            "DEFAULT_COUNT" => default_count, "MAX_RESULTS" => max_results);
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Invalid(m));
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return bad(format!(
+                "listen {:?} is not an address such as 127.0.0.1:8080",
+                self.listen
+            ));
+        }
+        if let Some(u) = &self.public_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return bad(format!(
+                    "public_url {u:?} must start with http:// or https://"
+                ));
+            }
+        }
+        if self.pool_size == 0 {
+            return bad("pool_size must be at least 1".into());
+        }
+        if self.max_results == 0 || self.default_count > self.max_results {
+            return bad("need 0 < default_count <= max_results".into());
+        }
+        if self.max_body_bytes < 1024 {
+            return bad("max_body_bytes must be at least 1024".into());
+        }
+        Ok(())
+    }
+
+    /// The root URL clients reach this server at.
+    pub fn root_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// The Tenant URL to paste into Entra for `tenant`.
+    pub fn tenant_url(&self, tenant: &str) -> String {
+        format!("{}/t/{tenant}/scim/v2", self.root_url())
+    }
+
+    /// The configuration with secrets (a database password) masked, for `scimd config check`.
+    pub fn masked(&self) -> Config {
+        Config {
+            database_url: mask_url_password(&self.database_url),
+            ..self.clone()
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn mask_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let env = |k: &str| match k {
+            "SCIMD_LISTEN" => Some("0.0.0.0:9000".to_string()),
+            "SCIMD_MAX_RESULTS" => Some("50".to_string()),
+            "SCIMD_DEFAULT_COUNT" => Some("10".to_string()),
+            _ => None,
+        };
+        let c = Config::load(Some(Path::new("/dev/null")), env).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(c.max_results, 50);
+        assert_eq!(c.tenant_url("acme"), "http://0.0.0.0:9000/t/acme/scim/v2");
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let env = |k: &str| (k == "SCIMD_POOL_SIZE").then(|| "many".to_string());
+        let e = Config::load(Some(Path::new("/dev/null")), env).unwrap_err();
+        assert!(e.to_string().contains("SCIMD_POOL_SIZE"), "{e}");
+        let env = |k: &str| (k == "SCIMD_LISTEN").then(|| "localhost".to_string());
+        assert!(Config::load(Some(Path::new("/dev/null")), env).is_err());
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        let dir = std::env::temp_dir().join(format!("scimd-cfg-{}", std::process::id()));
+        std::fs::write(&dir, "listen = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap();
+        let e = Config::load(Some(&dir), |_| None).unwrap_err();
+        assert!(e.to_string().contains("listen_port"), "{e}");
+        let _ = std::fs::remove_file(&dir);
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            mask_url_password("postgres://u:p@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(mask_url_password("sqlite://scimd.db"), "sqlite://scimd.db");
+    }
+}

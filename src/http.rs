@@ -1,0 +1,78 @@
+//! actix-web edge: routes, authentication, `application/scim+json` in and out, and the one
+//! error → HTTP mapping. Handlers are thin: extract, call one service function, respond.
+
+mod auth;
+mod error;
+mod request_id;
+mod routes;
+mod scim_json;
+
+pub use auth::Principal;
+pub use error::ApiError;
+
+use crate::service::Services;
+use actix_web::{web, App, HttpServer};
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// HTTP-level settings.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// External base URL (scheme://host[:port]) used in `meta.location`; when unset, the
+    /// request's own scheme and Host header are used.
+    pub public_url: Option<String>,
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// Deepest JSON nesting accepted in a body (400 above).
+    pub max_json_depth: usize,
+    /// Longest a request may take in the service layer (503 after).
+    pub request_timeout: Duration,
+    /// Worker threads (0 = one per core).
+    pub workers: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            public_url: None,
+            max_body_bytes: 1024 * 1024,
+            max_json_depth: 64,
+            request_timeout: Duration::from_secs(30),
+            workers: 0,
+        }
+    }
+}
+
+/// Shared state of every worker.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub settings: HttpSettings,
+}
+
+/// Register every route: used by the server and by tests alike.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state));
+        routes::configure(cfg);
+    }
+}
+
+/// Build and start the server on an already-bound listener; returns the running server
+/// (await it, or keep its handle to stop it).
+pub fn server(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::dev::Server> {
+    let workers = state.settings.workers;
+    let timeout = state.settings.request_timeout;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::from_fn(request_id::middleware))
+            .configure(configure(state.clone()))
+    })
+    .client_request_timeout(timeout.min(Duration::from_secs(60)))
+    .shutdown_timeout(10)
+    .listen(listener)?;
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

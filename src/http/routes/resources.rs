@@ -1,0 +1,248 @@
+//! `/Users` and `/Groups`: RFC 7644 §3.3–§3.6. One set of handlers serves both kinds.
+
+use super::{base_url, method_not_allowed, path_param, query_pairs};
+use crate::http::auth::Principal;
+use crate::http::error::ApiError;
+use crate::http::request_id::RequestId;
+use crate::http::scim_json::{respond, ScimBody};
+use crate::http::AppState;
+use crate::scim::list::ListParams;
+use crate::scim::projection::Projection;
+use crate::scim::schema::ResourceKind;
+use crate::scim::ScimError;
+use crate::service::{Actor, Ctx, RequestInfo, ServiceError, Services};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+
+/// Request bodies kept in the provisioning log are cut to this many bytes.
+const LOGGED_BODY_LIMIT: usize = 16 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for kind in [ResourceKind::User, ResourceKind::Group] {
+        let collection = kind.endpoint();
+        let item = format!("{collection}/{{id}}");
+        cfg.service(
+            web::resource([collection.to_string(), format!("{collection}/")])
+                .route(web::get().to(move |p, r, s| list(kind, p, r, s)))
+                .route(web::post().to(move |p, r, s, b| create(kind, p, r, s, b)))
+                .default_service(web::to(method_not_allowed("GET, POST"))),
+        )
+        .service(
+            web::resource(item)
+                .route(web::get().to(move |p, r, s| get(kind, p, r, s)))
+                .route(web::put().to(move |p, r, s, b| replace(kind, p, r, s, b)))
+                .route(web::patch().to(move |p, r, s, b| patch(kind, p, r, s, b)))
+                .route(web::delete().to(move |p, r, s| delete(kind, p, r, s)))
+                .default_service(web::to(method_not_allowed("GET, PUT, PATCH, DELETE"))),
+        );
+    }
+}
+
+/// Everything a service call needs from the request, owned so it can move to the blocking pool.
+struct Call {
+    services: Services,
+    principal: crate::service::Principal,
+    base: String,
+    info: RequestInfo,
+    timeout: std::time::Duration,
+}
+
+impl Call {
+    fn new(p: Principal, req: &HttpRequest, state: &AppState, body: Option<&str>) -> Self {
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let info = RequestInfo {
+            request_id,
+            actor: Actor::Scim,
+            credential_id: Some(p.0.credential_id.clone()),
+            client_addr: req
+                .connection_info()
+                .realip_remote_addr()
+                .map(str::to_string),
+            method: req.method().to_string(),
+            path: req.uri().to_string(),
+            started: std::time::Instant::now(),
+            body: body.map(cap_body),
+        };
+        Call {
+            services: state.services.clone(),
+            principal: p.0,
+            base: base_url(req, state.settings.public_url.as_deref()),
+            info,
+            timeout: state.settings.request_timeout,
+        }
+    }
+
+    /// Run a service call on the blocking pool, bounded by the request timeout.
+    async fn run<T: Send + 'static>(
+        self,
+        f: impl FnOnce(&Services, &Ctx<'_>) -> Result<T, ServiceError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let timeout = self.timeout;
+        let job = web::block(move || {
+            let ctx = Ctx {
+                tenant: &self.principal.tenant,
+                base_url: &self.base,
+                request: &self.info,
+            };
+            f(&self.services, &ctx)
+        });
+        match actix_web::rt::time::timeout(timeout, job).await {
+            Ok(Ok(result)) => result.map_err(ApiError::from),
+            Ok(Err(_)) => Err(ApiError(ScimError::unavailable(
+                "the server is overloaded; retry later",
+            ))),
+            Err(_) => Err(ApiError(ScimError::unavailable(
+                "the request took too long; retry later",
+            ))),
+        }
+    }
+}
+
+fn cap_body(text: &str) -> String {
+    if text.len() <= LOGGED_BODY_LIMIT {
+        return text.to_string();
+    }
+    let mut end = LOGGED_BODY_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn projection_of(kind: ResourceKind, req: &HttpRequest) -> Result<Projection, ApiError> {
+    let pairs = query_pairs(req)?;
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    Ok(Projection::new(
+        kind,
+        get("attributes"),
+        get("excludedAttributes"),
+    ))
+}
+
+async fn list(
+    kind: ResourceKind,
+    p: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let settings = state.services.settings();
+    let pairs = query_pairs(&req)?;
+    let params = ListParams::from_pairs(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        settings.default_count,
+        settings.max_results,
+    )?;
+    let body = Call::new(p, &req, &state, None)
+        .run(move |s, ctx| s.list_resources(ctx, kind, &params))
+        .await?;
+    Ok(respond(StatusCode::OK, &body, None, None))
+}
+
+async fn create(
+    kind: ResourceKind,
+    p: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ScimBody,
+) -> Result<HttpResponse, ApiError> {
+    let call = Call::new(p, &req, &state, Some(&body.text));
+    let r = call
+        .run(move |s, ctx| s.create_resource(ctx, kind, &body.value))
+        .await?;
+    Ok(respond(
+        StatusCode::CREATED,
+        &r.body,
+        Some(&r.etag),
+        Some(&r.location),
+    ))
+}
+
+async fn get(
+    kind: ResourceKind,
+    p: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let projection = projection_of(kind, &req)?;
+    let id = path_param(&req, "id");
+    let r = Call::new(p, &req, &state, None)
+        .run(move |s, ctx| s.get_resource(ctx, kind, &id, &projection))
+        .await?;
+    Ok(respond(
+        StatusCode::OK,
+        &r.body,
+        Some(&r.etag),
+        Some(&r.location),
+    ))
+}
+
+async fn replace(
+    kind: ResourceKind,
+    p: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ScimBody,
+) -> Result<HttpResponse, ApiError> {
+    let (id, if_match) = (path_param(&req, "id"), if_match(&req));
+    let call = Call::new(p, &req, &state, Some(&body.text));
+    let r = call
+        .run(move |s, ctx| s.replace_resource(ctx, kind, &id, &body.value, if_match.as_deref()))
+        .await?;
+    Ok(respond(
+        StatusCode::OK,
+        &r.body,
+        Some(&r.etag),
+        Some(&r.location),
+    ))
+}
+
+/// PATCH answers 200 with the User (Entra prefers it) and 204 for Groups (Entra's guidance:
+/// never send member lists back).
+async fn patch(
+    kind: ResourceKind,
+    p: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ScimBody,
+) -> Result<HttpResponse, ApiError> {
+    let (id, if_match) = (path_param(&req, "id"), if_match(&req));
+    let call = Call::new(p, &req, &state, Some(&body.text));
+    let r = call
+        .run(move |s, ctx| s.patch_resource(ctx, kind, &id, &body.value, if_match.as_deref()))
+        .await?;
+    Ok(match kind {
+        ResourceKind::User => respond(StatusCode::OK, &r.body, Some(&r.etag), Some(&r.location)),
+        ResourceKind::Group => HttpResponse::NoContent()
+            .insert_header((header::ETAG, r.etag))
+            .finish(),
+    })
+}
+
+async fn delete(
+    kind: ResourceKind,
+    p: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, if_match) = (path_param(&req, "id"), if_match(&req));
+    Call::new(p, &req, &state, None)
+        .run(move |s, ctx| s.delete_resource(ctx, kind, &id, if_match.as_deref()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,65 @@
+//! Use cases: what HTTP, the CLI and (later) the Graph reconciler do with the directory.
+//! Owns transactions: every change and its provisioning event commit together.
+//! Functions are synchronous; the HTTP layer runs them on actix's blocking pool.
+
+mod audit;
+mod credentials;
+mod error;
+mod resources;
+mod tenants;
+
+pub use audit::{Actor, RequestInfo};
+pub use credentials::{IssuedToken, Principal, TokenInfo};
+pub use error::ServiceError;
+pub use resources::{Ctx, Rendered};
+pub use tenants::Tenant;
+
+use crate::clock::Clock;
+use crate::storage::Db;
+use std::sync::Arc;
+
+/// Limits that shape list responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Page size when the client sends no `count`.
+    pub default_count: u64,
+    /// Largest page returned (advertised as `filter.maxResults`).
+    pub max_results: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            default_count: 100,
+            max_results: 1000,
+        }
+    }
+}
+
+/// The use-case API. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl Services {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Services {
+            db,
+            clock,
+            settings,
+        }
+    }
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+    /// Database reachability for `/readyz`.
+    pub fn ping(&self) -> Result<(), ServiceError> {
+        Ok(self.db.ping()?)
+    }
+}

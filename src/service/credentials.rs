@@ -1,0 +1,152 @@
+//! Bearer secrets: issued once, stored as SHA-256 hashes, several live per tenant for rotation.
+//! A secret resolves to exactly one tenant.
+
+use super::{ServiceError, Services, Tenant};
+use crate::storage::{credentials, rows::NewCredential, tenants};
+use sha2::{Digest, Sha256};
+
+/// Prefix that makes scimd secrets recognisable (secret scanners, logs).
+const TOKEN_PREFIX: &str = "scimd_";
+
+/// A freshly issued secret: the only time the plain secret exists outside the client.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IssuedToken {
+    pub id: String,
+    pub tenant: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub label: Option<String>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// Who is calling: the tenant the credential belongs to and the credential's id.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub tenant: Tenant,
+    pub credential_id: String,
+}
+
+/// SHA-256 of the secret, hex. Secrets carry 256 random bits, so a fast hash is enough: there is
+/// nothing to brute-force, and lookups by hash stay an index probe.
+pub fn hash_secret(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_secret() -> Result<String, ServiceError> {
+    let mut buf = [0u8; 32];
+    getrandom::getrandom(&mut buf)
+        .map_err(|e| ServiceError::Invalid(format!("no system randomness: {e}")))?;
+    Ok(format!("{TOKEN_PREFIX}{}", hex(&buf)))
+}
+
+/// Constant-time equality, so comparing a presented hash leaks no timing.
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Services {
+    pub fn create_token(
+        &self,
+        tenant: &str,
+        label: Option<&str>,
+    ) -> Result<IssuedToken, ServiceError> {
+        let t = self.require_tenant(tenant)?;
+        let token = new_secret()?;
+        let row = NewCredential {
+            id: uuid::Uuid::now_v7().to_string(),
+            tenant_id: t.id.clone(),
+            kind: "token".to_string(),
+            label: label.map(str::to_string),
+            secret_hash: hash_secret(&token),
+            created_at: self.clock.now(),
+            expires_at: None,
+        };
+        self.db
+            .write(|conn| credentials::insert(conn, &row).map_err(ServiceError::from))?;
+        Ok(IssuedToken {
+            id: row.id,
+            tenant: t.name,
+            token,
+        })
+    }
+
+    pub fn list_tokens(&self, tenant: &str) -> Result<Vec<TokenInfo>, ServiceError> {
+        let t = self.require_tenant(tenant)?;
+        let rows = self
+            .db
+            .read(|conn| credentials::list_for_tenant(conn, &t.id))?;
+        let ts = |x: Option<chrono::NaiveDateTime>| x.map(crate::storage::time::rfc3339);
+        Ok(rows
+            .into_iter()
+            .map(|r| TokenInfo {
+                id: r.id,
+                label: r.label,
+                created_at: crate::storage::time::rfc3339(r.created_at),
+                last_used_at: ts(r.last_used_at),
+                revoked_at: ts(r.revoked_at),
+            })
+            .collect())
+    }
+
+    /// Revoke one token of `tenant`; `false` when no live token has that id in that tenant.
+    pub fn revoke_token(&self, tenant: &str, id: &str) -> Result<bool, ServiceError> {
+        let t = self.require_tenant(tenant)?;
+        let now = self.clock.now();
+        self.db
+            .write(|conn| credentials::revoke(conn, &t.id, id, now).map_err(ServiceError::from))
+    }
+
+    /// Resolve a presented bearer secret to its tenant, or `None` (unknown, revoked, expired).
+    pub fn authenticate(&self, secret: &str) -> Result<Option<Principal>, ServiceError> {
+        if !secret.starts_with(TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        let hash = hash_secret(secret);
+        let now = self.clock.now();
+        self.db.read(|conn| {
+            let Some(cred) = credentials::find_active_by_hash(conn, &hash, now)? else {
+                return Ok(None);
+            };
+            if !ct_eq(cred.secret_hash.as_bytes(), hash.as_bytes()) {
+                return Ok(None);
+            }
+            let tenant = tenants::find_by_id(conn, &cred.tenant_id)?;
+            Ok(tenant.map(|t| Principal {
+                tenant: Tenant::from(t),
+                credential_id: cred.id,
+            }))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_prefixed_random_and_hashed() {
+        let a = new_secret().unwrap();
+        let b = new_secret().unwrap();
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64);
+        assert_ne!(a, b);
+        assert_eq!(hash_secret(&a).len(), 64);
+        assert_ne!(hash_secret(&a), hash_secret(&b));
+    }
+
+    #[test]
+    fn constant_time_equality() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
+    }
+}

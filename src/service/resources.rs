@@ -1,0 +1,565 @@
+//! Users and Groups: create, get, replace, patch, delete, list (RFC 7644 §3.3–§3.6).
+//! One implementation serves both kinds; `store.rs` hides which tables are behind them.
+
+mod members;
+mod store;
+
+use super::audit::{self, EventData, RequestInfo};
+use super::{ServiceError, Services, Tenant};
+use crate::scim::diff::diff;
+use crate::scim::filter;
+use crate::scim::list::{list_response, ListParams};
+use crate::scim::patch::{self, PatchOutcome};
+use crate::scim::projection::Projection;
+use crate::scim::resource::{self, CheckOptions, MemberOut, Meta, Notes};
+use crate::scim::schema::ResourceKind;
+use crate::scim::ScimError;
+use crate::storage::{events, DbConn, SearchQuery, SortKey, StorageError};
+use serde_json::{Map, Value};
+use store::Stored;
+
+/// How many times a PATCH/PUT is retried when a concurrent writer bumped the version first.
+const MAX_WRITE_ATTEMPTS: usize = 8;
+
+/// The context of one request against a tenant.
+pub struct Ctx<'a> {
+    pub tenant: &'a Tenant,
+    /// SCIM base URL the client used (no trailing slash); `meta.location` is built from it.
+    pub base_url: &'a str,
+    pub request: &'a RequestInfo,
+}
+
+impl Ctx<'_> {
+    fn options(&self) -> CheckOptions {
+        CheckOptions {
+            strict: self.tenant.strict,
+        }
+    }
+    fn location(&self, kind: ResourceKind, id: &str) -> String {
+        format!("{}{}/{}", self.base_url, kind.endpoint(), id)
+    }
+}
+
+/// A resource ready to send: body plus the headers that go with it.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub body: Map<String, Value>,
+    pub etag: String,
+    pub location: String,
+}
+
+impl Services {
+    /// RFC 7644 §3.3 POST.
+    pub fn create_resource(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        body: &Value,
+    ) -> Result<Rendered, ServiceError> {
+        let checked = self.audited(ctx, kind, "Create", None, || {
+            resource::check(kind, body, ctx.options()).map_err(ServiceError::from)
+        })?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = self.clock.now();
+        let tenant = &ctx.tenant.id;
+        let (stored, members) =
+            self.audited_write(ctx, kind, "Create", Some(&id), &checked.doc, |conn| {
+                let members = members::resolve(conn, tenant, kind, &id, &checked.members)?;
+                let stored = store::insert(conn, kind, tenant, &id, &checked.doc, now)
+                    .map_err(|e| conflict(kind, &checked.doc, e))?;
+                members::add(conn, tenant, &id, &members, now)?;
+                let data = event_data(
+                    kind,
+                    "Create",
+                    &stored,
+                    &checked.notes,
+                    Some(diff(&Map::new(), &stored.doc)),
+                );
+                events::insert(conn, &audit::success(ctx.request, tenant, now, 201, data))?;
+                Ok((stored, members))
+            })?;
+        let outs = (kind == ResourceKind::Group).then(|| members::outs(ctx, &members));
+        Ok(self.render(
+            ctx,
+            kind,
+            &stored,
+            outs.as_deref(),
+            &Projection::default(),
+            None,
+        ))
+    }
+
+    /// RFC 7644 §3.4.1 GET by id.
+    pub fn get_resource(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        id: &str,
+        projection: &Projection,
+    ) -> Result<Rendered, ServiceError> {
+        let tenant = &ctx.tenant.id;
+        let (stored, members, groups) = self.db.read(|conn| {
+            let stored = store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
+            let members = match kind {
+                ResourceKind::Group if projection.wants_members() => {
+                    Some(members::list(conn, ctx, id)?)
+                }
+                _ => None,
+            };
+            let groups = match kind {
+                ResourceKind::User => Some(members::groups_of(conn, ctx, id)?),
+                ResourceKind::Group => None,
+            };
+            Ok::<_, ServiceError>((stored, members, groups))
+        })?;
+        Ok(self.render(ctx, kind, &stored, members.as_deref(), projection, groups))
+    }
+
+    /// RFC 7644 §3.5.1 PUT: replace every client-writable attribute (and, for Groups, the members).
+    pub fn replace_resource(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Rendered, ServiceError> {
+        let checked = self.audited(ctx, kind, "Update", Some(id), || {
+            resource::check(kind, body, ctx.options()).map_err(ServiceError::from)
+        })?;
+        let replace_members = kind == ResourceKind::Group;
+        let outcome = PatchOutcome {
+            checked: checked.clone(),
+            members: patch::MemberChanges {
+                clear: replace_members,
+                add: checked.members.clone(),
+                remove: Vec::new(),
+            },
+            changed: Vec::new(),
+        };
+        self.write_changes(ctx, kind, id, if_match, "Update", |_| Ok(outcome.clone()))
+    }
+
+    /// RFC 7644 §3.5.2 PATCH, all-or-nothing.
+    pub fn patch_resource(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Rendered, ServiceError> {
+        let request = self.audited(ctx, kind, "Update", Some(id), || {
+            patch::parse_request(body).map_err(ServiceError::from)
+        })?;
+        let opts = ctx.options();
+        self.write_changes(ctx, kind, id, if_match, "Update", |current| {
+            patch::apply(kind, &current.doc, &request, opts).map_err(ServiceError::from)
+        })
+    }
+
+    /// Read, change and conditionally write one resource, retrying when another writer won the
+    /// race (the conditional UPDATE matched no row). With `If-Match`, a stale version is 412.
+    fn write_changes(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        id: &str,
+        if_match: Option<&str>,
+        action: &'static str,
+        change: impl Fn(&Stored) -> Result<PatchOutcome, ServiceError>,
+    ) -> Result<Rendered, ServiceError> {
+        let tenant = &ctx.tenant.id;
+        for _ in 0..MAX_WRITE_ATTEMPTS {
+            let now = self.clock.now();
+            let result = self.db.write(|conn| {
+                let current =
+                    store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
+                check_if_match(if_match, current.version)?;
+                let outcome = change(&current)?;
+                let changes = diff(&current.doc, &outcome.checked.doc);
+                let m = &outcome.members;
+                let member_change = m.clear || !m.add.is_empty() || !m.remove.is_empty();
+                let stored = if !changes.is_empty() {
+                    store::update(conn, kind, tenant, &current, &outcome.checked.doc, now)
+                        .map_err(|e| conflict(kind, &outcome.checked.doc, e))?
+                } else if member_change {
+                    store::touch(
+                        conn,
+                        tenant,
+                        &current,
+                        if_match.map(|_| current.version),
+                        now,
+                    )?
+                } else {
+                    current.clone()
+                };
+                let (added, removed) = members::apply(conn, tenant, kind, id, m, now)?;
+                let action = classify(
+                    action,
+                    kind,
+                    &current.doc,
+                    &outcome.checked.doc,
+                    added,
+                    removed,
+                );
+                let mut data =
+                    event_data(kind, action, &stored, &outcome.checked.notes, Some(changes));
+                if member_change {
+                    data.changes = Some(members::change_summary(data.changes.take(), m));
+                }
+                events::insert(conn, &audit::success(ctx.request, tenant, now, 200, data))?;
+                let members = match kind {
+                    ResourceKind::Group => None,
+                    ResourceKind::User => Some(members::groups_of(conn, ctx, id)?),
+                };
+                Ok::<_, ServiceError>((stored, members))
+            });
+            match result {
+                Ok((stored, groups)) => {
+                    return Ok(self.render(
+                        ctx,
+                        kind,
+                        &stored,
+                        None,
+                        &Projection::new(kind, None, Some("members")),
+                        groups,
+                    ))
+                }
+                Err(ServiceError::Storage(StorageError::VersionMismatch)) if if_match.is_none() => {
+                    continue
+                }
+                Err(e) => {
+                    self.record_failure(ctx, kind, action, Some(id), &e);
+                    return Err(e);
+                }
+            }
+        }
+        let e = ServiceError::Scim(ScimError::new(
+            409,
+            None,
+            "the resource changed concurrently too many times; retry",
+        ));
+        self.record_failure(ctx, kind, action, Some(id), &e);
+        Err(e)
+    }
+
+    /// RFC 7644 §3.6 DELETE.
+    pub fn delete_resource(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        let tenant = &ctx.tenant.id;
+        let now = self.clock.now();
+        self.audited_write(ctx, kind, "Delete", Some(id), &Map::new(), |conn| {
+            let current =
+                store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
+            check_if_match(if_match, current.version)?;
+            store::delete(conn, kind, tenant, id)?;
+            let data = event_data(kind, "Delete", &current, &Notes::default(), None);
+            events::insert(conn, &audit::success(ctx.request, tenant, now, 204, data))?;
+            Ok(())
+        })
+    }
+
+    /// RFC 7644 §3.4.2 query: filter, sort, page, project.
+    pub fn list_resources(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        params: &ListParams,
+    ) -> Result<Value, ServiceError> {
+        let bound = match &params.filter {
+            Some(text) => Some(filter::parse(text).and_then(|f| filter::bind(kind, &f))?),
+            None => None,
+        };
+        let sort = match &params.sort_by {
+            Some(s) => Some((sort_key(kind, s)?, params.ascending)),
+            None => None,
+        };
+        let projection = Projection::new(
+            kind,
+            params.attributes.as_deref(),
+            params.excluded_attributes.as_deref(),
+        );
+        let query = SearchQuery {
+            filter: bound.as_ref(),
+            sort,
+            start_index: params.start_index,
+            count: params.count,
+        };
+        let tenant = &ctx.tenant.id;
+        let wants_members = kind == ResourceKind::Group && projection.wants_members();
+        let (total, items) = self.db.read(|conn| {
+            let page = store::search(conn, kind, tenant, &query)?;
+            let mut items = Vec::with_capacity(page.rows.len());
+            for stored in page.rows {
+                let members = if wants_members {
+                    Some(members::list(conn, ctx, &stored.id)?)
+                } else {
+                    None
+                };
+                items.push((stored, members));
+            }
+            Ok::<_, ServiceError>((page.total, items))
+        })?;
+        let resources = items
+            .iter()
+            .map(|(s, m)| {
+                Value::Object(
+                    self.render(ctx, kind, s, m.as_deref(), &projection, None)
+                        .body,
+                )
+            })
+            .collect();
+        Ok(list_response(total, params.start_index, resources))
+    }
+
+    fn render(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        stored: &Stored,
+        members: Option<&[MemberOut]>,
+        projection: &Projection,
+        groups: Option<Vec<Value>>,
+    ) -> Rendered {
+        let meta = Meta {
+            id: stored.id.clone(),
+            created: crate::storage::time::rfc3339(stored.created),
+            last_modified: crate::storage::time::rfc3339(stored.updated),
+            version: stored.version,
+            location: ctx.location(kind, &stored.id),
+        };
+        let mut body = resource::render(kind, &stored.doc, &meta, members);
+        if let Some(groups) = groups.filter(|g| !g.is_empty()) {
+            body.insert("groups".into(), Value::Array(groups));
+        }
+        let body = projection.apply(kind, body);
+        Rendered {
+            body,
+            etag: meta.etag(),
+            location: meta.location,
+        }
+    }
+
+    /// Run a check that happens before any write; log its failure as an event.
+    fn audited<T>(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        action: &'static str,
+        id: Option<&str>,
+        f: impl FnOnce() -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        f().inspect_err(|e| self.record_failure(ctx, kind, action, id, e))
+    }
+
+    /// A write transaction whose failure is logged as an event after the rollback.
+    fn audited_write<T>(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        action: &'static str,
+        id: Option<&str>,
+        doc: &Map<String, Value>,
+        f: impl FnOnce(&mut DbConn) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        self.db.write(f).inspect_err(|e| {
+            let _ = doc;
+            self.record_failure(ctx, kind, action, id, e)
+        })
+    }
+
+    /// Best effort: a failed request is logged in its own transaction (the change's was rolled back).
+    fn record_failure(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        action: &'static str,
+        id: Option<&str>,
+        e: &ServiceError,
+    ) {
+        let err = e.to_scim();
+        let data = EventData {
+            action,
+            resource_type: Some(kind.name()),
+            resource_id: id.map(str::to_string),
+            ..Default::default()
+        };
+        let row = audit::failure(ctx.request, &ctx.tenant.id, self.clock.now(), &err, data);
+        if let Err(log_err) = self
+            .db
+            .write(|conn| events::insert(conn, &row).map_err(ServiceError::from))
+        {
+            log::error!("could not record a failed {action} in the provisioning log: {log_err}");
+        }
+        if let ServiceError::Storage(cause) = e {
+            log::error!(
+                "request {} failed in storage: {cause}",
+                ctx.request.request_id
+            );
+        }
+    }
+}
+
+fn event_data(
+    kind: ResourceKind,
+    action: &'static str,
+    stored: &Stored,
+    notes: &Notes,
+    changes: Option<Vec<crate::scim::diff::Change>>,
+) -> EventData {
+    let x = resource::extract(kind, &stored.doc);
+    EventData {
+        action,
+        resource_type: Some(kind.name()),
+        resource_id: Some(stored.id.clone()),
+        resource_name: Some(x.name),
+        external_id: x.external_id,
+        changes: changes.map(|c| {
+            Value::Array(
+                c.into_iter()
+                    .map(|c| serde_json::json!({"attribute": c.attr, "before": c.before, "after": c.after}))
+                    .collect(),
+            )
+        }),
+        normalizations: notes.lines(),
+    }
+}
+
+/// Name the change the way admins think of it (Disable/Enable/AddMembers/RemoveMembers).
+fn classify(
+    default: &'static str,
+    kind: ResourceKind,
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+    added: usize,
+    removed: usize,
+) -> &'static str {
+    let active = |d: &Map<String, Value>| d.get("active").and_then(Value::as_bool);
+    match kind {
+        ResourceKind::User => match (active(before), active(after)) {
+            (Some(true), Some(false)) => "Disable",
+            (Some(false), Some(true)) => "Enable",
+            _ => default,
+        },
+        ResourceKind::Group if before == after && added > 0 && removed == 0 => "AddMembers",
+        ResourceKind::Group if before == after && removed > 0 && added == 0 => "RemoveMembers",
+        ResourceKind::Group => default,
+    }
+}
+
+/// RFC 7644 §3.14: `If-Match` with a weak or strong tag, or `*`.
+fn check_if_match(if_match: Option<&str>, version: i64) -> Result<(), ScimError> {
+    let Some(header) = if_match else {
+        return Ok(());
+    };
+    let current = format!("W/\"{version}\"");
+    let ok = header.split(',').map(str::trim).any(|tag| {
+        tag == "*"
+            || tag == current
+            || tag.strip_prefix("W/").unwrap_or(tag) == format!("\"{version}\"")
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ScimError::precondition_failed(format!(
+            "If-Match {header} does not match the current version {current}; fetch the resource again"
+        )))
+    }
+}
+
+fn not_found(kind: ResourceKind, id: &str) -> ServiceError {
+    ServiceError::Scim(ScimError::not_found(format!(
+        "no {} with id {id:?} in this tenant",
+        kind.name()
+    )))
+}
+
+/// A unique-index violation becomes the 409 Entra expects, naming the value.
+fn conflict(kind: ResourceKind, doc: &Map<String, Value>, e: StorageError) -> ServiceError {
+    match e {
+        StorageError::Conflict { .. } => {
+            let attr = kind.naming_attr();
+            let value = doc.get(attr).and_then(Value::as_str).unwrap_or_default();
+            ServiceError::Scim(ScimError::uniqueness(format!(
+                "a {} with {attr} {value:?} already exists in this tenant ({attr} is compared case-insensitively)",
+                kind.name()
+            )))
+        }
+        other => ServiceError::Storage(other),
+    }
+}
+
+fn sort_key(kind: ResourceKind, by: &str) -> Result<SortKey, ScimError> {
+    let key = by.trim().to_ascii_lowercase();
+    let k = match key.as_str() {
+        "id" => SortKey::Id,
+        "username" if kind == ResourceKind::User => SortKey::UserName,
+        "displayname" => SortKey::DisplayName,
+        "externalid" => SortKey::ExternalId,
+        "meta.created" => SortKey::Created,
+        "meta.lastmodified" => SortKey::LastModified,
+        _ => {
+            return Err(ScimError::invalid_value(format!(
+                "sortBy {by:?} is not supported; use id, {}displayName, externalId, meta.created or meta.lastModified",
+                if kind == ResourceKind::User { "userName, " } else { "" }
+            )))
+        }
+    };
+    Ok(k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_accepts_weak_strong_and_star() {
+        assert!(check_if_match(None, 3).is_ok());
+        assert!(check_if_match(Some("W/\"3\""), 3).is_ok());
+        assert!(check_if_match(Some("\"3\""), 3).is_ok());
+        assert!(check_if_match(Some("*"), 3).is_ok());
+        assert!(check_if_match(Some("W/\"1\", W/\"3\""), 3).is_ok());
+        assert_eq!(check_if_match(Some("W/\"2\""), 3).unwrap_err().status, 412);
+    }
+
+    #[test]
+    fn disable_and_enable_are_named() {
+        let on = serde_json::json!({"active": true});
+        let off = serde_json::json!({"active": false});
+        let (on, off) = (
+            on.as_object().cloned().unwrap(),
+            off.as_object().cloned().unwrap(),
+        );
+        assert_eq!(
+            classify("Update", ResourceKind::User, &on, &off, 0, 0),
+            "Disable"
+        );
+        assert_eq!(
+            classify("Update", ResourceKind::User, &off, &on, 0, 0),
+            "Enable"
+        );
+        assert_eq!(
+            classify("Update", ResourceKind::Group, &on, &on, 2, 0),
+            "AddMembers"
+        );
+    }
+
+    #[test]
+    fn sort_keys_are_case_insensitive_and_checked() {
+        assert_eq!(
+            sort_key(ResourceKind::User, "UserName").unwrap(),
+            SortKey::UserName
+        );
+        assert!(sort_key(ResourceKind::Group, "userName").is_err());
+        assert!(sort_key(ResourceKind::User, "title")
+            .unwrap_err()
+            .detail
+            .contains("not supported"));
+    }
+}

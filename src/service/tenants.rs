@@ -1,0 +1,116 @@
+//! Tenants: one connected Entra directory each; every row of the store belongs to one.
+
+use super::{ServiceError, Services};
+use crate::storage::{rows::NewTenant, rows::TenantRow, tenants};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    /// Reject attributes that belong to no schema instead of dropping them.
+    pub strict: bool,
+    /// Log successful reads one by one (otherwise they are only counted).
+    pub log_reads: bool,
+    pub created_at: String,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(r: TenantRow) -> Self {
+        Tenant {
+            id: r.id,
+            name: r.name,
+            strict: r.strict,
+            log_reads: r.log_reads,
+            created_at: crate::storage::time::rfc3339(r.created_at),
+        }
+    }
+}
+
+/// Tenant names appear in URLs (`/t/{name}/scim/v2`): lowercase letters, digits, `-` and `_`.
+pub fn check_tenant_name(name: &str) -> Result<(), ServiceError> {
+    let ok = (1..=63).contains(&name.len())
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(format!(
+            "invalid tenant name {name:?}: use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+        )))
+    }
+}
+
+impl Services {
+    pub fn create_tenant(&self, name: &str) -> Result<Tenant, ServiceError> {
+        check_tenant_name(name)?;
+        let row = NewTenant {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: name.to_string(),
+            strict: false,
+            log_reads: false,
+            created_at: self.clock.now(),
+        };
+        self.db.write(|conn| {
+            if tenants::find_by_name(conn, name)?.is_some() {
+                return Err(ServiceError::Invalid(format!(
+                    "tenant {name:?} already exists"
+                )));
+            }
+            tenants::insert(conn, &row)?;
+            Ok(())
+        })?;
+        self.tenant(name)?
+            .ok_or_else(|| ServiceError::Invalid(format!("tenant {name:?} vanished")))
+    }
+
+    pub fn tenant(&self, name: &str) -> Result<Option<Tenant>, ServiceError> {
+        Ok(self
+            .db
+            .read(|conn| tenants::find_by_name(conn, name))?
+            .map(Tenant::from))
+    }
+
+    pub fn tenant_by_id(&self, id: &str) -> Result<Option<Tenant>, ServiceError> {
+        Ok(self
+            .db
+            .read(|conn| tenants::find_by_id(conn, id))?
+            .map(Tenant::from))
+    }
+
+    pub fn list_tenants(&self) -> Result<Vec<Tenant>, ServiceError> {
+        Ok(self
+            .db
+            .read(tenants::list)?
+            .into_iter()
+            .map(Tenant::from)
+            .collect())
+    }
+
+    /// Require an existing tenant by name, with an actionable message.
+    pub fn require_tenant(&self, name: &str) -> Result<Tenant, ServiceError> {
+        self.tenant(name)?.ok_or_else(|| {
+            ServiceError::Invalid(format!(
+                "no tenant named {name:?}; create it with `scimd tenant create {name}`"
+            ))
+        })
+    }
+
+    /// First run: make sure a tenant named `name` exists; if it had to be created, also issue
+    /// its first token so the admin can connect Entra straight away.
+    pub fn ensure_tenant_with_token(
+        &self,
+        name: &str,
+    ) -> Result<(Tenant, Option<super::IssuedToken>), ServiceError> {
+        if let Some(t) = self.tenant(name)? {
+            return Ok((t, None));
+        }
+        let t = self.create_tenant(name)?;
+        let token = self.create_token(name, Some("created on first run"))?;
+        Ok((t, Some(token)))
+    }
+}
