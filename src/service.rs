@@ -9,7 +9,7 @@ mod resources;
 mod tenants;
 
 pub use audit::{Actor, RequestInfo};
-pub use credentials::{IssuedToken, Principal, TokenInfo};
+pub use credentials::{IssuedToken, Principal, TokenInfo, AUTH_CACHE_TTL};
 pub use error::ServiceError;
 pub use resources::{Ctx, Rendered};
 pub use tenants::Tenant;
@@ -42,6 +42,7 @@ pub struct Services {
     db: Db,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    auth_cache: Arc<credentials::AuthCache>,
 }
 
 impl Services {
@@ -50,6 +51,7 @@ impl Services {
             db,
             clock,
             settings,
+            auth_cache: Arc::default(),
         }
     }
     pub fn db(&self) -> &Db {

@@ -4,6 +4,44 @@
 use super::{ServiceError, Services, Tenant};
 use crate::storage::{credentials, rows::NewCredential, tenants};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a verified secret is trusted without asking the database again. Bounds how long a
+/// token revoked on another replica (or by the CLI) keeps working; revocations through this
+/// process take effect at once.
+pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(5);
+/// Entries kept at most; the cache is cleared when full (only valid secrets are ever cached).
+const AUTH_CACHE_MAX: usize = 10_000;
+
+/// Verified secrets by hash, so a request costs no database round trip to authenticate.
+#[derive(Default)]
+pub struct AuthCache {
+    entries: Mutex<HashMap<String, (Principal, Instant)>>,
+}
+
+impl AuthCache {
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let entries = self.entries.lock().ok()?;
+        let (p, at) = entries.get(hash)?;
+        (at.elapsed() < AUTH_CACHE_TTL).then(|| p.clone())
+    }
+    fn put(&self, hash: String, p: Principal) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= AUTH_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(hash, (p, Instant::now()));
+        }
+    }
+    /// Forget everything (after a revocation or a tenant change).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
 
 /// Prefix that makes scimd secrets recognisable (secret scanners, logs).
 const TOKEN_PREFIX: &str = "scimd_";
@@ -102,8 +140,11 @@ impl Services {
     pub fn revoke_token(&self, tenant: &str, id: &str) -> Result<bool, ServiceError> {
         let t = self.require_tenant(tenant)?;
         let now = self.clock.now();
-        self.db
-            .write(|conn| credentials::revoke(conn, &t.id, id, now).map_err(ServiceError::from))
+        let revoked = self
+            .db
+            .write(|conn| credentials::revoke(conn, &t.id, id, now).map_err(ServiceError::from))?;
+        self.auth_cache.clear();
+        Ok(revoked)
     }
 
     /// Resolve a presented bearer secret to its tenant, or `None` (unknown, revoked, expired).
@@ -112,10 +153,13 @@ impl Services {
             return Ok(None);
         }
         let hash = hash_secret(secret);
+        if let Some(p) = self.auth_cache.get(&hash) {
+            return Ok(Some(p));
+        }
         let now = self.clock.now();
-        self.db.read(|conn| {
+        let found = self.db.read(|conn| {
             let Some(cred) = credentials::find_active_by_hash(conn, &hash, now)? else {
-                return Ok(None);
+                return Ok::<_, ServiceError>(None);
             };
             if !ct_eq(cred.secret_hash.as_bytes(), hash.as_bytes()) {
                 return Ok(None);
@@ -125,7 +169,19 @@ impl Services {
                 tenant: Tenant::from(t),
                 credential_id: cred.id,
             }))
-        })
+        })?;
+        if let Some(p) = &found {
+            // Recorded once per cache lifetime, so authenticated reads stay free of writes.
+            let id = p.credential_id.clone();
+            let touched = self
+                .db
+                .write(|conn| credentials::touch(conn, &id, now).map_err(ServiceError::from));
+            if let Err(e) = touched {
+                log::warn!("could not record the last use of credential {id}: {e}");
+            }
+            self.auth_cache.put(hash, p.clone());
+        }
+        Ok(found)
     }
 }
 
