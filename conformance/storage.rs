@@ -6,6 +6,7 @@ mod filters;
 mod memberships;
 mod migrations;
 mod paging;
+mod parity;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use scimd::storage::{
