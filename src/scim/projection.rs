@@ -39,135 +39,112 @@ impl Projection {
     }
 
     /// Apply the selection to a rendered resource.
-    pub fn apply(
-        &self,
-        kind: ResourceKind,
-        mut resource: Map<String, Value>,
-    ) -> Map<String, Value> {
-        resource.retain(|key, value| self.keep_top(kind, key, value));
+    pub fn apply(&self, kind: ResourceKind, resource: Map<String, Value>) -> Map<String, Value> {
         resource
+            .into_iter()
+            .filter_map(|(key, value)| self.project(kind, &key, value).map(|v| (key, v)))
+            .collect()
     }
 
-    fn keep_top(&self, kind: ResourceKind, key: &str, value: &mut Value) -> bool {
+    /// One top-level attribute (or extension object) of the resource, trimmed, or `None`.
+    fn project(&self, kind: ResourceKind, key: &str, value: Value) -> Option<Value> {
         if key == "schemas" || key == "id" {
-            return true;
+            return Some(value);
         }
-        if let Some(ext) = schema::extension(kind, key) {
-            return self.keep_extension(key, ext, value);
-        }
-        if key.starts_with("urn:") {
-            // A custom extension: whole-object selection only.
-            return self.keep_plain(key, None, Returned::Default);
-        }
-        let Some(def) = schema::resolve(kind, None, key).map(|r| r.def) else {
-            return self.attributes.is_empty();
+        let (returned, subs) = match schema::extension(kind, key) {
+            Some(ext) => (Returned::Default, Subs::Extension(ext)),
+            None => match schema::resolve(kind, None, key) {
+                Some(r) if !r.def.sub_attributes.is_empty() => (r.def.returned, Subs::Attr(r.def)),
+                Some(r) => (r.def.returned, Subs::None),
+                // A custom extension object (or an attribute of no schema): selectable as a whole.
+                None => (Returned::Default, Subs::None),
+            },
         };
-        if def.returned == Returned::Never {
-            return false;
-        }
-        if def.returned == Returned::Always {
-            return true;
-        }
-        if let (Value::Object(obj), false) = (&mut *value, def.sub_attributes.is_empty()) {
-            if !self
-                .attributes
-                .iter()
-                .any(|s| s.key == key && s.sub.is_none())
-            {
-                self.filter_subs(key, def, obj);
-                return !obj.is_empty() && self.keep_plain(key, None, def.returned)
-                    || self.names_sub_of(key);
-            }
-        }
-        if let (Value::Array(items), false) = (&mut *value, def.sub_attributes.is_empty()) {
-            if self.names_sub_of(key)
-                && !self
-                    .attributes
-                    .iter()
-                    .any(|s| s.key == key && s.sub.is_none())
-            {
-                for item in items.iter_mut() {
-                    if let Value::Object(obj) = item {
-                        self.filter_subs(key, def, obj);
-                    }
-                }
-                return true;
-            }
-            if self
-                .excluded
-                .iter()
-                .any(|s| s.key == key && s.sub.is_some())
-            {
-                for item in items.iter_mut() {
-                    if let Value::Object(obj) = item {
-                        self.filter_subs(key, def, obj);
-                    }
-                }
-            }
-        }
-        self.keep_plain(key, None, def.returned)
-    }
-
-    /// Whether `attributes` names a sub-attribute of `key` (then the parent is kept, trimmed).
-    fn names_sub_of(&self, key: &str) -> bool {
-        self.attributes
-            .iter()
-            .any(|s| s.key == key && s.sub.is_some())
-    }
-
-    fn filter_subs(&self, key: &str, def: &AttributeDef, obj: &mut Map<String, Value>) {
-        obj.retain(|sub, _| {
-            let returned = def
-                .sub(sub)
-                .map(|d| d.returned)
-                .unwrap_or(Returned::Default);
-            self.keep_plain(key, Some(sub), returned)
-        });
-    }
-
-    fn keep_extension(&self, urn: &str, ext: &schema::SchemaDef, value: &mut Value) -> bool {
-        let whole = |list: &[Selector]| list.iter().any(|s| s.key == urn && s.sub.is_none());
-        if whole(&self.excluded) {
-            return false;
-        }
-        let Value::Object(obj) = value else {
-            return false;
-        };
-        if whole(&self.attributes) {
-            return true;
-        }
-        obj.retain(|name, _| {
-            let returned = ext
-                .attr(name)
-                .map(|d| d.returned)
-                .unwrap_or(Returned::Default);
-            self.keep_plain(urn, Some(name), returned)
-        });
-        !obj.is_empty()
-    }
-
-    /// Selection rule for one (key, sub) pair with its `returned` characteristic.
-    fn keep_plain(&self, key: &str, sub: Option<&str>, returned: Returned) -> bool {
         match returned {
-            Returned::Always => return true,
-            Returned::Never => return false,
-            _ => {}
+            Returned::Never => return None,
+            Returned::Always => return Some(value),
+            Returned::Default | Returned::Request => {}
         }
-        let hit = |s: &Selector| {
-            s.key == key && (s.sub.is_none() || sub.is_none() || s.sub.as_deref() == sub)
+        let is_key = |s: &&Selector| s.key.eq_ignore_ascii_case(key);
+        if self.excluded.iter().filter(is_key).any(|s| s.sub.is_none()) {
+            return None;
+        }
+        let whole = self
+            .attributes
+            .iter()
+            .filter(is_key)
+            .any(|s| s.sub.is_none());
+        let named: Vec<&str> = self
+            .attributes
+            .iter()
+            .filter(is_key)
+            .filter_map(|s| s.sub.as_deref())
+            .collect();
+        let selected = if self.attributes.is_empty() {
+            returned != Returned::Request
+        } else {
+            whole || !named.is_empty()
         };
-        let named = self.attributes.iter().any(hit);
-        if self
+        if !selected {
+            return None;
+        }
+        let excluded: Vec<&str> = self
             .excluded
             .iter()
-            .any(|s| s.key == key && (s.sub.is_none() || s.sub.as_deref() == sub))
-        {
-            return false;
-        }
-        if !self.attributes.is_empty() {
-            return named;
-        }
-        returned != Returned::Request
+            .filter(is_key)
+            .filter_map(|s| s.sub.as_deref())
+            .collect();
+        let keep = |sub: &str| match subs.returned(sub) {
+            Returned::Never => false,
+            Returned::Always => true,
+            _ if excluded.iter().any(|e| e.eq_ignore_ascii_case(sub)) => false,
+            r if named.is_empty() => r != Returned::Request,
+            _ => named.iter().any(|n| n.eq_ignore_ascii_case(sub)),
+        };
+        let value = trim(value, &keep);
+        (!is_empty(&value)).then_some(value)
+    }
+}
+
+/// Where the `returned` characteristic of the members of a top-level value comes from.
+#[derive(Clone, Copy)]
+enum Subs {
+    Attr(&'static AttributeDef),
+    Extension(&'static schema::SchemaDef),
+    None,
+}
+
+impl Subs {
+    fn returned(self, name: &str) -> Returned {
+        let def = match self {
+            Subs::Attr(d) => d.sub(name),
+            Subs::Extension(s) => s.attr(name),
+            Subs::None => None,
+        };
+        def.map(|d| d.returned).unwrap_or(Returned::Default)
+    }
+}
+
+/// Keep only the members `keep` accepts, in an object or in each object of a list.
+fn trim(value: Value, keep: &dyn Fn(&str) -> bool) -> Value {
+    match value {
+        Value::Object(o) => Value::Object(o.into_iter().filter(|(k, _)| keep(k)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| trim(item, keep))
+                .filter(|item| !is_empty(item))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Object(o) => o.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
     }
 }
 

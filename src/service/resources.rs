@@ -62,22 +62,21 @@ impl Services {
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.clock.now();
         let tenant = &ctx.tenant.id;
-        let (stored, members) =
-            self.audited_write(ctx, kind, "Create", Some(&id), &checked.doc, |conn| {
-                let members = members::resolve(conn, tenant, kind, &id, &checked.members)?;
-                let stored = store::insert(conn, kind, tenant, &id, &checked.doc, now)
-                    .map_err(|e| conflict(kind, &checked.doc, e))?;
-                members::add(conn, tenant, &id, &members, now)?;
-                let data = event_data(
-                    kind,
-                    "Create",
-                    &stored,
-                    &checked.notes,
-                    Some(diff(&Map::new(), &stored.doc)),
-                );
-                events::insert(conn, &audit::success(ctx.request, tenant, now, 201, data))?;
-                Ok((stored, members))
-            })?;
+        let (stored, members) = self.audited_write(ctx, kind, "Create", Some(&id), |conn| {
+            let members = members::resolve(conn, tenant, kind, &id, &checked.members)?;
+            let stored = store::insert(conn, kind, tenant, &id, &checked.doc, now)
+                .map_err(|e| conflict(kind, &checked.doc, e))?;
+            members::add(conn, tenant, &id, &members, now)?;
+            let data = event_data(
+                kind,
+                "Create",
+                &stored,
+                &checked.notes,
+                Some(diff(&Map::new(), &stored.doc)),
+            );
+            events::insert(conn, &audit::success(ctx.request, tenant, now, 201, data))?;
+            Ok((stored, members))
+        })?;
         let outs = (kind == ResourceKind::Group).then(|| members::outs(ctx, &members));
         Ok(self.render(
             ctx,
@@ -254,7 +253,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let tenant = &ctx.tenant.id;
         let now = self.clock.now();
-        self.audited_write(ctx, kind, "Delete", Some(id), &Map::new(), |conn| {
+        self.audited_write(ctx, kind, "Delete", Some(id), |conn| {
             let current =
                 store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
             check_if_match(if_match, current.version)?;
@@ -365,13 +364,11 @@ impl Services {
         kind: ResourceKind,
         action: &'static str,
         id: Option<&str>,
-        doc: &Map<String, Value>,
         f: impl FnOnce(&mut DbConn) -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
-        self.db.write(f).inspect_err(|e| {
-            let _ = doc;
-            self.record_failure(ctx, kind, action, id, e)
-        })
+        self.db
+            .write(f)
+            .inspect_err(|e| self.record_failure(ctx, kind, action, id, e))
     }
 
     /// Best effort: a failed request is logged in its own transaction (the change's was rolled back).

@@ -5,7 +5,6 @@ use crate::http::error::ApiError;
 use crate::http::scim_json::respond;
 use crate::http::AppState;
 use crate::scim::discovery::{self, Limits};
-use crate::scim::schema::ResourceKind;
 use crate::scim::ScimError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -79,7 +78,6 @@ async fn resource_type(
                 name.as_str()
             )))
         })?;
-    let _: ResourceKind = kind;
     Ok(respond(
         StatusCode::OK,
         &discovery::resource_type(&base(&req, &state), kind),
