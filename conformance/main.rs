@@ -1,5 +1,6 @@
 //! The single integration-test binary: drives the real app over HTTP on every backend.
 
+mod entra;
 mod smoke;
 mod storage;
 mod support;
