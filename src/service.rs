@@ -2,15 +2,19 @@
 //! Owns transactions: every change and its provisioning event commit together.
 //! Functions are synchronous; the HTTP layer runs them on actix's blocking pool.
 
+mod admin;
 mod audit;
 mod credentials;
 mod error;
+mod logs;
 mod resources;
 mod tenants;
 
+pub use admin::{AdminPrincipal, IssuedAdminToken, ADMIN_TOKEN_PREFIX};
 pub use audit::{Actor, RequestInfo};
 pub use credentials::{IssuedToken, Principal, TokenInfo, AUTH_CACHE_TTL};
 pub use error::ServiceError;
+pub use logs::{EventPage, EventQuery, EventView, MAX_EVENTS_PAGE};
 pub use resources::{Ctx, Rendered};
 pub use tenants::Tenant;
 

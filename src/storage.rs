@@ -10,6 +10,7 @@
 //! timestamps are stored at microsecond precision ([`time::to_storage_precision`]) and rendered
 //! with [`time::rfc3339`].
 
+pub mod admin_credentials;
 mod conn;
 pub mod credentials;
 mod error;

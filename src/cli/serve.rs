@@ -33,6 +33,13 @@ pub fn run(args: ServeArgs) -> Result<()> {
             tenant.name
         );
     }
+    if let Some(admin) = services.ensure_admin_token()? {
+        println!("Admin console: {}/admin", cfg.root_url());
+        println!(
+            "  Admin token:  {} (shown once; `scimd admin token create` issues another)",
+            admin.token
+        );
+    }
     let listener = std::net::TcpListener::bind(&cfg.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     log::info!(

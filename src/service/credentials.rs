@@ -81,10 +81,15 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn new_secret() -> Result<String, ServiceError> {
+    new_secret_with_prefix(TOKEN_PREFIX)
+}
+
+/// 256 random bits, hex, after `prefix`.
+pub(super) fn new_secret_with_prefix(prefix: &str) -> Result<String, ServiceError> {
     let mut buf = [0u8; 32];
     getrandom::getrandom(&mut buf)
         .map_err(|e| ServiceError::Invalid(format!("no system randomness: {e}")))?;
-    Ok(format!("{TOKEN_PREFIX}{}", hex(&buf)))
+    Ok(format!("{prefix}{}", hex(&buf)))
 }
 
 /// Constant-time equality, so comparing a presented hash leaks no timing.

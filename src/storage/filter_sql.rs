@@ -145,7 +145,7 @@ fn is_top(a: &BoundAttr, name: &str) -> bool {
 }
 
 /// `\`, `%` and `_` are literal in SCIM values; escape them for `LIKE … ESCAPE '\'`.
-fn escape_like(s: &str) -> String {
+pub(super) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     for c in s.chars() {
         if matches!(c, '\\' | '%' | '_') {

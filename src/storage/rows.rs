@@ -5,7 +5,7 @@
 //! the write structs: storage derives them with [`fold`] so they cannot disagree with the
 //! filter translation that compares against them.
 
-use super::schema::{credentials, events, groups, memberships, tenants, users};
+use super::schema::{admin_credentials, credentials, events, groups, memberships, tenants, users};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -258,4 +258,24 @@ pub struct NewEvent {
     pub normalizations: Option<String>,
     pub duration_us: i64,
     pub request_body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = admin_credentials, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct AdminCredentialRow {
+    pub id: String,
+    pub label: Option<String>,
+    pub secret_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = admin_credentials)]
+pub struct NewAdminCredential {
+    pub id: String,
+    pub label: Option<String>,
+    pub secret_hash: String,
+    pub created_at: NaiveDateTime,
 }

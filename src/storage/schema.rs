@@ -102,6 +102,26 @@ diesel::table! {
         normalizations -> Nullable<Text>,
         duration_us -> BigInt,
         request_body -> Nullable<Text>,
+        resource_name_norm -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    admin_credentials (id) {
+        id -> Text,
+        label -> Nullable<Text>,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    read_counts (tenant_id, hour) {
+        tenant_id -> Text,
+        hour -> Timestamp,
+        reads -> BigInt,
     }
 }
 
@@ -114,4 +134,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     groups,
     memberships,
     events,
+    admin_credentials,
+    read_counts,
 );
