@@ -1,5 +1,6 @@
 //! The single integration-test binary: drives the real app over HTTP on every backend.
 
+mod console;
 mod entra;
 mod http;
 mod smoke;

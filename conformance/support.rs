@@ -10,6 +10,7 @@
 
 pub mod pg;
 pub mod server;
+pub mod webdriver;
 
 pub use server::TestServer;
 

@@ -2,6 +2,7 @@
 //! error → HTTP mapping. Handlers are thin: extract, call one service function, respond.
 
 mod auth;
+mod console;
 mod error;
 mod request_id;
 mod routes;

@@ -4,6 +4,7 @@
 
 mod admin;
 mod audit;
+mod counters;
 mod credentials;
 mod error;
 mod logs;
@@ -12,6 +13,7 @@ mod tenants;
 
 pub use admin::{AdminPrincipal, IssuedAdminToken, ADMIN_TOKEN_PREFIX};
 pub use audit::{Actor, RequestInfo};
+pub use counters::TenantCounters;
 pub use credentials::{IssuedToken, Principal, TokenInfo, AUTH_CACHE_TTL};
 pub use error::ServiceError;
 pub use logs::{EventPage, EventQuery, EventView, MAX_EVENTS_PAGE};

@@ -22,6 +22,7 @@ mod migrate;
 pub mod rows;
 pub mod schema;
 pub mod search;
+pub mod stats;
 pub mod tenants;
 pub mod time;
 pub mod users;
