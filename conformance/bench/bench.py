@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import sys
 import threading
 import time
@@ -154,31 +155,75 @@ def report(a: argparse.Namespace) -> None:
     out.append(f"{meta['date']} · {meta['machine']} · scimd {meta['commit']} · "
                f"wrk {meta['wrk_threads']} threads · server workers={meta['workers']} "
                f"pool_size={meta['pool_size']} · seeding {meta['seed_s']} s\n")
-    out.append("| workload | req/s | % of healthz | p50 ms | p99 ms | max ms | requests | non-2xx / bad | RSS after (MiB) |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out.append("| workload | req/s | % of healthz | p50 ms | p99 ms | max ms | requests | non-2xx / bad "
+               "| RSS after (MiB) | CPU cores: server / db / wrk / other |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         pct = f"{100 * r['rps'] / base:.0f}%" if base else "—"
         badcell = str(r["bad"] + r["socket_errors"] + r["timeouts"])
         if r["bad"] or r["socket_errors"] or r["timeouts"]:
             badcell += f" (status {r['bad_status']}, body {r['bad_body']}, socket {r['socket_errors']}, timeout {r['timeouts']})"
         out.append(f"| {r['label']} | {fmt_rate(r['rps'])} | {pct} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
-                   f"{r['max_ms']:.1f} | {r['requests']:,} | {badcell} | {r['rss_kib'] / 1024:.1f} |")
+                   f"{r['max_ms']:.1f} | {r['requests']:,} | {badcell} | {r['rss_kib'] / 1024:.1f} | "
+                   f"{r.get('cpu_server', '?')} / {r.get('cpu_db', '?')} / {r.get('cpu_wrk', '?')} / {r.get('cpu_other', '?')} |")
     out.append(f"\nPeak RSS (VmHWM) at the end: {meta.get('hwm_kib', 0) / 1024:.1f} MiB. "
                f"Database size at the end: {meta.get('db_size', '?')}.")
+    out.append("CPU columns: cores used during the workload by the scimd process, the PostgreSQL cluster, "
+               "wrk, and everything else on the machine (other > 0.2 means the run was disturbed).")
     samples = [f"- {r['label']}: {r['first_bad']}" for r in rows if r.get("first_bad")]
     if samples:
         out.append("\nFirst bad response per workload:\n" + "\n".join(samples))
     print("\n".join(out))
 
 
+def proc_jiffies(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def snapshot(a: argparse.Namespace) -> None:
+    """CPU counters: the whole machine, the server, and the PostgreSQL cluster (if any)."""
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7]  # user nice system irq softirq steal
+    pg = 0
+    if a.pg_pid:
+        pg = proc_jiffies(a.pg_pid)
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                if ppid == a.pg_pid:
+                    pg += proc_jiffies(int(d))
+    print(json.dumps({"t": time.monotonic(), "busy": busy, "server": proc_jiffies(a.server_pid), "pg": pg}))
+
+
 def record(a: argparse.Namespace) -> None:
     r = json.loads(a.line)
     r.update(label=a.label, workload=a.workload, rss_kib=a.rss_kib)
+    if a.before and a.after:
+        b, e = json.loads(a.before), json.loads(a.after)
+        hz = os.sysconf("SC_CLK_TCK")
+        secs = max(e["t"] - b["t"], 1e-6)
+        cores = lambda k: (e[k] - b[k]) / hz / secs  # noqa: E731
+        r["cpu_server"] = round(cores("server"), 2)
+        r["cpu_db"] = round(cores("pg"), 2)
+        r["cpu_wrk"] = round(a.wrk_cpu / secs, 2)
+        r["cpu_other"] = round(max(cores("busy") - r["cpu_server"] - r["cpu_db"] - r["cpu_wrk"], 0.0), 2)
     with open(a.results, "a") as f:
         f.write(json.dumps(r) + "\n")
     bad = r["bad"] + r["socket_errors"] + r["timeouts"]
     print(f"  {a.label:<46} {r['rps']:>9,.0f} req/s  p50 {r['p50_ms']:6.2f} ms  "
-          f"p99 {r['p99_ms']:7.2f} ms  bad {bad}  RSS {a.rss_kib / 1024:.1f} MiB", file=sys.stderr)
+          f"p99 {r['p99_ms']:7.2f} ms  bad {bad}  RSS {a.rss_kib / 1024:.1f} MiB  "
+          f"CPU server/db/wrk/other {r.get('cpu_server')}/{r.get('cpu_db')}/{r.get('cpu_wrk')}/{r.get('cpu_other')}",
+          file=sys.stderr)
 
 
 def main() -> None:
@@ -201,8 +246,14 @@ def main() -> None:
     c.add_argument("--label", required=True)
     c.add_argument("--workload", required=True)
     c.add_argument("--rss-kib", type=int, required=True)
+    c.add_argument("--before", default="")
+    c.add_argument("--after", default="")
+    c.add_argument("--wrk-cpu", type=float, default=0.0)
+    n = sub.add_parser("snapshot")
+    n.add_argument("--server-pid", type=int, required=True)
+    n.add_argument("--pg-pid", type=int, default=0)
     a = p.parse_args()
-    {"seed": seed, "report": report, "record": record}[a.cmd](a)
+    {"seed": seed, "report": report, "record": record, "snapshot": snapshot}[a.cmd](a)
 
 
 if __name__ == "__main__":
