@@ -154,7 +154,7 @@ fn user_round_trip_update_and_delete() {
             version: 2,
             updated_at: at(60),
         };
-        write(db, |c| users::update(c, &t, "u1", 1, &change, &[]));
+        write(db, |c| users::update(c, &t, "u1", 1, &change, Some(&[])));
         let row = read(db, |c| users::find(c, &t, "u1")).expect("found");
         assert_eq!(
             (row.version, row.active, row.updated_at, row.created_at),
@@ -172,11 +172,11 @@ fn user_round_trip_update_and_delete() {
         .is_none());
 
         assert!(matches!(
-            db.write(|c| users::update(c, &t, "u1", 1, &change, &[])),
+            db.write(|c| users::update(c, &t, "u1", 1, &change, Some(&[]))),
             Err(StorageError::VersionMismatch)
         ));
         assert!(matches!(
-            db.write(|c| users::update(c, &t, "zz", 1, &change, &[])),
+            db.write(|c| users::update(c, &t, "zz", 1, &change, Some(&[]))),
             Err(StorageError::NotFound)
         ));
 
@@ -216,7 +216,7 @@ fn user_names_differing_only_in_case_conflict_within_a_tenant_only() {
             version: 2,
             updated_at: at(1),
         };
-        match db.write(|c| users::update(c, &a, "u3", 1, &change, &[])) {
+        match db.write(|c| users::update(c, &a, "u3", 1, &change, Some(&[]))) {
             Err(StorageError::Conflict { constraint }) => assert_eq!(constraint, "user_name"),
             other => panic!("expected conflict, got {other:?}"),
         }

@@ -49,10 +49,13 @@ impl FromRequest for Principal {
             let state = state.ok_or_else(|| ApiError(ScimError::internal()))?;
             let secret = secret.ok_or_else(denied)?;
             let services = state.services.clone();
-            let principal = web::block(move || services.authenticate(&secret))
-                .await
-                .map_err(|_| ApiError(ScimError::internal()))??
-                .ok_or_else(denied)?;
+            let principal = match services.authenticate_cached(&secret) {
+                Some(p) => p,
+                None => web::block(move || services.authenticate(&secret))
+                    .await
+                    .map_err(|_| ApiError(ScimError::internal()))??
+                    .ok_or_else(denied)?,
+            };
             if path_tenant.is_some_and(|t| t != principal.tenant.name) {
                 return Err(denied());
             }

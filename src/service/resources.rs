@@ -208,14 +208,17 @@ impl Services {
                     data.changes = Some(members::change_summary(data.changes.take(), m));
                 }
                 events::insert(conn, &audit::success(ctx.request, tenant, now, 200, data))?;
-                let members = match kind {
-                    ResourceKind::Group => None,
-                    ResourceKind::User => Some(members::groups_of(conn, ctx, id)?),
-                };
-                Ok::<_, ServiceError>((stored, members))
+                Ok::<_, ServiceError>(stored)
             });
             match result {
-                Ok((stored, groups)) => {
+                Ok(stored) => {
+                    // Read after COMMIT: the writer lock is held only for the write itself.
+                    let groups = match kind {
+                        ResourceKind::Group => None,
+                        ResourceKind::User => {
+                            Some(self.db.read(|c| members::groups_of(c, ctx, id))?)
+                        }
+                    };
                     return Ok(self.render(
                         ctx,
                         kind,
@@ -223,7 +226,7 @@ impl Services {
                         None,
                         &Projection::new(kind, None, Some("members")),
                         groups,
-                    ))
+                    ));
                 }
                 Err(ServiceError::Storage(StorageError::VersionMismatch)) if if_match.is_none() => {
                     continue

@@ -205,8 +205,7 @@ pub fn search(
     let residual = q.filter.is_some_and(|f| pred(f).residual);
     if !residual {
         let sql = || q.filter.and_then(|f| pred(f).sql);
-        let total: i64 = with_filter(count_query(tenant_id), sql()).get_result(conn)?;
-        let rows = if q.count == 0 {
+        let rows: Vec<_> = if q.count == 0 {
             Vec::new()
         } else {
             ordered(with_filter(rows_query(tenant_id), sql()), q.sort)
@@ -214,10 +213,14 @@ pub fn search(
                 .limit(q.limit())
                 .load(conn)?
         };
-        return Ok(SearchPage {
-            total: u64::try_from(total).unwrap_or(0),
-            rows,
-        });
+        let total = match search::total_from_page(q, rows.len()) {
+            Some(total) => total,
+            None => {
+                let n: i64 = with_filter(count_query(tenant_id), sql()).get_result(conn)?;
+                u64::try_from(n).unwrap_or(0)
+            }
+        };
+        return Ok(SearchPage { total, rows });
     }
     let Some(filter) = q.filter else {
         return Ok(SearchPage {

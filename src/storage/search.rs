@@ -53,6 +53,16 @@ impl SearchQuery<'_> {
 /// cut the requested page out of the survivors. `next_batch(scanned, last_id)` returns the
 /// candidates after the `scanned` already seen, the last of which had id `last_id` (keyset
 /// paging when the order is by id, offset paging otherwise).
+/// The total when the page itself proves it: a page that came back short (and is not past the
+/// end) ends the result set, so no `COUNT(*)` is needed — Entra's lookups (0 or 1 match) never
+/// pay for one.
+pub(crate) fn total_from_page(q: &SearchQuery<'_>, rows: usize) -> Option<u64> {
+    let rows = u64::try_from(rows).ok()?;
+    let offset = q.start_index.max(1) - 1;
+    let short = rows < q.count;
+    (q.count > 0 && short && (rows > 0 || offset == 0)).then_some(offset + rows)
+}
+
 pub(crate) fn residual_page<R>(
     q: &SearchQuery<'_>,
     id_of: impl Fn(&R) -> &str,
@@ -112,4 +122,28 @@ pub(crate) fn evaluation_document(
     meta.insert("lastModified".to_owned(), Value::String(rfc3339(updated)));
     map.insert("meta".to_owned(), Value::Object(meta));
     Some(map)
+}
+
+#[cfg(test)]
+mod total_tests {
+    use super::*;
+
+    fn q(start_index: u64, count: u64) -> SearchQuery<'static> {
+        SearchQuery {
+            filter: None,
+            sort: None,
+            start_index,
+            count,
+        }
+    }
+
+    #[test]
+    fn a_short_page_proves_the_total_and_a_full_or_empty_one_does_not() {
+        assert_eq!(total_from_page(&q(1, 100), 0), Some(0));
+        assert_eq!(total_from_page(&q(1, 100), 1), Some(1));
+        assert_eq!(total_from_page(&q(201, 100), 7), Some(207));
+        assert_eq!(total_from_page(&q(1, 100), 100), None);
+        assert_eq!(total_from_page(&q(301, 100), 0), None);
+        assert_eq!(total_from_page(&q(1, 0), 0), None);
+    }
 }

@@ -108,14 +108,15 @@ pub fn find_by_user_name_norm(
 
 /// Replace a user's columns and emails if its version is still `expected_version`: one
 /// conditional UPDATE, so a concurrent writer makes this fail with `VersionMismatch` instead of
-/// being overwritten. `NotFound` when the user does not exist.
+/// being overwritten. `NotFound` when the user does not exist. `emails: None` keeps the indexed
+/// e-mails as they are (the document's `emails` did not change).
 pub fn update(
     conn: &mut DbConn,
     tenant_id: &str,
     id: &str,
     expected_version: i64,
     change: &UserChangeset,
-    emails: &[EmailRow],
+    emails: Option<&[EmailRow]>,
 ) -> Result<(), StorageError> {
     let n = diesel::update(
         users::table
@@ -141,6 +142,9 @@ pub fn update(
             None => StorageError::NotFound,
         });
     }
+    let Some(emails) = emails else {
+        return Ok(());
+    };
     diesel::delete(
         user_emails::table
             .filter(user_emails::tenant_id.eq(tenant_id))
@@ -204,8 +208,7 @@ pub fn search(
     let residual = q.filter.is_some_and(|f| pred(f).residual);
     if !residual {
         let sql = || q.filter.and_then(|f| pred(f).sql);
-        let total: i64 = with_filter(count_query(tenant_id), sql()).get_result(conn)?;
-        let rows = if q.count == 0 {
+        let rows: Vec<_> = if q.count == 0 {
             Vec::new()
         } else {
             ordered(with_filter(rows_query(tenant_id), sql()), q.sort)
@@ -213,10 +216,14 @@ pub fn search(
                 .limit(q.limit())
                 .load(conn)?
         };
-        return Ok(SearchPage {
-            total: u64::try_from(total).unwrap_or(0),
-            rows,
-        });
+        let total = match search::total_from_page(q, rows.len()) {
+            Some(total) => total,
+            None => {
+                let n: i64 = with_filter(count_query(tenant_id), sql()).get_result(conn)?;
+                u64::try_from(n).unwrap_or(0)
+            }
+        };
+        return Ok(SearchPage { total, rows });
     }
     let Some(filter) = q.filter else {
         return Ok(SearchPage {

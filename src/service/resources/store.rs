@@ -147,13 +147,16 @@ pub fn update(
                 version,
                 updated_at: now,
             };
+            // The e-mail index is rewritten only when the e-mails changed (most PATCHes don't).
+            let emails = (current.doc.get("emails") != doc.get("emails"))
+                .then(|| EmailRow::from_document(doc));
             users::update(
                 conn,
                 tenant,
                 &current.id,
                 current.version,
                 &change,
-                &EmailRow::from_document(doc),
+                emails.as_deref(),
             )?;
         }
         ResourceKind::Group => {
