@@ -97,7 +97,7 @@ impl Services {
         projection: &Projection,
     ) -> Result<Rendered, ServiceError> {
         let tenant = &ctx.tenant.id;
-        let (stored, members, groups) = self.db.read(|conn| {
+        let found = self.db.read(|conn| {
             let stored = store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
             let members = match kind {
                 ResourceKind::Group if projection.wants_members() => {
@@ -110,7 +110,12 @@ impl Services {
                 ResourceKind::Group => None,
             };
             Ok::<_, ServiceError>((stored, members, groups))
-        })?;
+        });
+        let (stored, members, groups) =
+            found.inspect_err(|e| self.record_failure(ctx, kind, LOOKUP, Some(id), e))?;
+        self.read_succeeded(ctx, || {
+            event_data(kind, LOOKUP, &stored, &Notes::default(), None)
+        });
         Ok(self.render(ctx, kind, &stored, members.as_deref(), projection, groups))
     }
 
@@ -202,12 +207,18 @@ impl Services {
                     added,
                     removed,
                 );
+                let no_op = changes.is_empty() && !m.clear && added == 0 && removed == 0;
                 let mut data =
                     event_data(kind, action, &stored, &outcome.checked.notes, Some(changes));
                 if member_change {
                     data.changes = Some(members::change_summary(data.changes.take(), m));
                 }
-                events::insert(conn, &audit::success(ctx.request, tenant, now, 200, data))?;
+                let event = if no_op {
+                    audit::skipped(ctx.request, tenant, now, 200, data)
+                } else {
+                    audit::success(ctx.request, tenant, now, 200, data)
+                };
+                events::insert(conn, &event)?;
                 let members = match kind {
                     ResourceKind::Group => None,
                     ResourceKind::User => Some(members::groups_of(conn, ctx, id)?),
@@ -271,8 +282,42 @@ impl Services {
         kind: ResourceKind,
         params: &ListParams,
     ) -> Result<Value, ServiceError> {
-        let bound = match &params.filter {
-            Some(text) => Some(filter::parse(text).and_then(|f| filter::bind(kind, &f))?),
+        let (body, total, probe) = self
+            .search(ctx, kind, params)
+            .inspect_err(|e| self.record_failure(ctx, kind, LOOKUP, None, e))?;
+        let filter_text = params.filter.as_deref().unwrap_or("(none)");
+        let data = || EventData {
+            action: if probe { TEST_CONNECTION } else { LOOKUP },
+            resource_type: Some(kind.name()),
+            detail: Some(if probe {
+                format!("Entra Test Connection probe: filter {filter_text} matched nothing, as expected")
+            } else {
+                format!("filter {filter_text}: {total} result(s)")
+            }),
+            ..Default::default()
+        };
+        if probe {
+            // The admin's evidence that Entra connected: logged even when reads are only counted.
+            self.record_read(ctx, data());
+        } else {
+            self.read_succeeded(ctx, data);
+        }
+        Ok(body)
+    }
+
+    /// The list query itself: the response, the total, and whether it was Entra's probe.
+    fn search(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        params: &ListParams,
+    ) -> Result<(Value, u64, bool), ServiceError> {
+        let parsed = match &params.filter {
+            Some(text) => Some(filter::parse(text)?),
+            None => None,
+        };
+        let bound = match &parsed {
+            Some(f) => Some(filter::bind(kind, f)?),
             None => None,
         };
         let sort = match &params.sort_by {
@@ -314,7 +359,45 @@ impl Services {
                 )
             })
             .collect();
-        Ok(list_response(total, params.start_index, resources))
+        let probe = total == 0 && parsed.as_ref().is_some_and(|f| is_probe(kind, f));
+        Ok((
+            list_response(total, params.start_index, resources),
+            total,
+            probe,
+        ))
+    }
+
+    /// A successful read: counted, or logged when the tenant asked for every read.
+    fn read_succeeded(&self, ctx: &Ctx<'_>, data: impl FnOnce() -> EventData) {
+        if ctx.tenant.log_reads {
+            self.record_read(ctx, data());
+        } else {
+            self.count_read(&ctx.tenant.id);
+        }
+    }
+
+    /// Log a successful read in its own short transaction (best effort, like failures).
+    fn record_read(&self, ctx: &Ctx<'_>, data: EventData) {
+        let row = audit::success(ctx.request, &ctx.tenant.id, self.clock.now(), 200, data);
+        if let Err(e) = self
+            .db
+            .write(|conn| events::insert(conn, &row).map_err(ServiceError::from))
+        {
+            log::error!("could not record a read in the provisioning log: {e}");
+        }
+    }
+
+    /// Log a request the HTTP layer refused before it reached a use case (a malformed body or
+    /// query string), under the action it was attempting.
+    pub fn record_rejected(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        action: &'static str,
+        id: Option<&str>,
+        err: &ScimError,
+    ) {
+        self.record_failure(ctx, kind, action, id, &ServiceError::Scim(err.clone()));
     }
 
     fn render(
@@ -403,6 +486,28 @@ impl Services {
     }
 }
 
+/// The action of a read (a GET by id or a list query).
+pub const LOOKUP: &str = "Lookup";
+/// Entra's Test Connection probe (also opens every provisioning cycle).
+pub const TEST_CONNECTION: &str = "TestConnection";
+
+/// Entra's probe: `userName eq "<GUID>"` (Users) or `displayName eq "<GUID>"` (Groups), a value
+/// no real object has. Only meaningful when it matched nothing.
+fn is_probe(kind: ResourceKind, f: &filter::Filter) -> bool {
+    let filter::Filter::Compare(path, filter::CompareOp::Eq, filter::CompValue::Str(v)) = f else {
+        return false;
+    };
+    path.sub.is_none() && path.name.eq_ignore_ascii_case(kind.naming_attr()) && looks_like_guid(v)
+}
+
+fn looks_like_guid(v: &str) -> bool {
+    v.len() == 36
+        && v.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 fn event_data(
     kind: ResourceKind,
     action: &'static str,
@@ -425,6 +530,7 @@ fn event_data(
             )
         }),
         normalizations: notes.lines(),
+        detail: None,
     }
 }
 

@@ -50,7 +50,8 @@ pub struct EventFilter {
     pub text: Option<String>,
     /// Newest first, older than this id (cursor paging).
     pub before_id: Option<i64>,
-    /// Oldest first, newer than this id (tailing with `--follow`).
+    /// Oldest first, newer than this id (tailing with `--follow`); with `before_id` too, the
+    /// window between them, oldest first.
     pub after_id: Option<i64>,
     pub limit: i64,
 }
@@ -104,7 +105,12 @@ pub fn search(conn: &mut DbConn, f: &EventFilter) -> Result<Vec<EventRow>, Stora
         );
     }
     q = match (f.after_id, f.before_id) {
-        (Some(after), _) => q.filter(events::id.gt(after)).order(events::id.asc()),
+        // Both bounds: a fixed window, oldest first (an export that stops at a snapshot).
+        (Some(after), Some(before)) => q
+            .filter(events::id.gt(after))
+            .filter(events::id.lt(before))
+            .order(events::id.asc()),
+        (Some(after), None) => q.filter(events::id.gt(after)).order(events::id.asc()),
         (None, Some(before)) => q.filter(events::id.lt(before)).order(events::id.desc()),
         (None, None) => q.order(events::id.desc()),
     };
@@ -117,4 +123,105 @@ pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<EventRow>, StorageError
         .select(EventRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Events of one tenant (`None`: events attributed to no tenant).
+fn of_tenant<'a>(
+    q: events::BoxedQuery<'a, Backend>,
+    tenant_id: Option<&'a str>,
+) -> events::BoxedQuery<'a, Backend> {
+    match tenant_id {
+        Some(t) => q.filter(events::tenant_id.eq(t)),
+        None => q.filter(events::tenant_id.is_null()),
+    }
+}
+
+/// The id range of the tenant's oldest `limit` events written before `cutoff` (uses the
+/// `(tenant_id, occurred_at)` index), or `None` when there are none.
+pub fn expired_id_range(
+    conn: &mut DbConn,
+    tenant_id: Option<&str>,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> Result<Option<(i64, i64)>, StorageError> {
+    let q = of_tenant(events::table.into_boxed(), tenant_id)
+        .filter(events::occurred_at.lt(cutoff))
+        .order(events::occurred_at.asc())
+        .limit(limit.max(1))
+        .select(events::id);
+    Ok(range(q.load::<i64>(conn)?))
+}
+
+/// The id range of the tenant's oldest `limit` events (uses the `(tenant_id, id)` index).
+pub fn oldest_id_range(
+    conn: &mut DbConn,
+    tenant_id: Option<&str>,
+    limit: i64,
+) -> Result<Option<(i64, i64)>, StorageError> {
+    let q = of_tenant(events::table.into_boxed(), tenant_id)
+        .order(events::id.asc())
+        .limit(limit.max(1))
+        .select(events::id);
+    Ok(range(q.load::<i64>(conn)?))
+}
+
+fn range(ids: Vec<i64>) -> Option<(i64, i64)> {
+    Some((*ids.iter().min()?, *ids.iter().max()?))
+}
+
+/// Delete the tenant's events with ids in `lo..=hi` (and, when given, written before
+/// `cutoff`); returns how many went.
+pub fn delete_id_range(
+    conn: &mut DbConn,
+    tenant_id: Option<&str>,
+    lo: i64,
+    hi: i64,
+    cutoff: Option<NaiveDateTime>,
+) -> Result<usize, StorageError> {
+    let in_range = events::id.ge(lo).and(events::id.le(hi));
+    let n = match (tenant_id, cutoff) {
+        (Some(t), Some(c)) => diesel::delete(
+            events::table.filter(
+                events::tenant_id
+                    .eq(t)
+                    .and(in_range)
+                    .and(events::occurred_at.lt(c)),
+            ),
+        )
+        .execute(conn)?,
+        (Some(t), None) => {
+            diesel::delete(events::table.filter(events::tenant_id.eq(t).and(in_range)))
+                .execute(conn)?
+        }
+        (None, Some(c)) => diesel::delete(
+            events::table.filter(
+                events::tenant_id
+                    .is_null()
+                    .and(in_range)
+                    .and(events::occurred_at.lt(c)),
+            ),
+        )
+        .execute(conn)?,
+        (None, None) => {
+            diesel::delete(events::table.filter(events::tenant_id.is_null().and(in_range)))
+                .execute(conn)?
+        }
+    };
+    Ok(n)
+}
+
+/// How many events the tenant has.
+pub fn count_for_tenant(conn: &mut DbConn, tenant_id: Option<&str>) -> Result<i64, StorageError> {
+    Ok(of_tenant(events::table.into_boxed(), tenant_id)
+        .count()
+        .get_result(conn)?)
+}
+
+/// The newest event id, or 0 on an empty log.
+pub fn max_id(conn: &mut DbConn) -> Result<i64, StorageError> {
+    use diesel::dsl::max;
+    Ok(events::table
+        .select(max(events::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
 }
