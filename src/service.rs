@@ -20,7 +20,7 @@ pub use audit::{Actor, RequestInfo};
 pub use background::{Background, PURGE_EVERY, READ_FLUSH_EVERY};
 pub use credentials::{IssuedToken, Principal, TokenInfo, AUTH_CACHE_TTL};
 pub use error::ServiceError;
-pub use logs::{EventPage, EventQuery, EventView, MAX_EVENTS_PAGE};
+pub use logs::{EventExport, EventPage, EventQuery, EventView, ACTIONS, MAX_EVENTS_PAGE, OUTCOMES};
 pub use reads::ReadCount;
 pub use redact::{body_for_log, unparsed_body_for_log, LOGGED_BODY_LIMIT};
 pub use resources::{Ctx, Rendered, LOOKUP, TEST_CONNECTION};

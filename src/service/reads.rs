@@ -2,7 +2,8 @@
 //! seconds by `serve`'s background thread, so a read never waits for a write.
 
 use super::{ServiceError, Services};
-use crate::storage::{read_counts, time::rfc3339};
+use crate::storage::read_counts;
+use crate::storage::time::{parse_rfc3339, rfc3339};
 use chrono::{NaiveDateTime, Timelike};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -83,12 +84,21 @@ impl Services {
         }
     }
 
-    /// A tenant's hourly read counts at or after `since`, oldest first (flushed counts only).
+    /// A tenant's hourly read counts at or after `since` (RFC 3339), oldest first (flushed
+    /// counts only).
     pub fn read_counts(
         &self,
         tenant: &str,
-        since: NaiveDateTime,
+        since: Option<&str>,
     ) -> Result<Vec<ReadCount>, ServiceError> {
+        let since = match since {
+            Some(s) => parse_rfc3339(s).ok_or_else(|| {
+                ServiceError::Invalid(format!(
+                    "since must be an RFC 3339 time such as 2026-01-31T12:00:00Z, got {s:?}"
+                ))
+            })?,
+            None => NaiveDateTime::MIN,
+        };
         let t = self.require_tenant(tenant)?;
         let rows = self.db.read(|conn| read_counts::list(conn, &t.id, since))?;
         Ok(rows
