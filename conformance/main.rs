@@ -2,6 +2,7 @@
 
 mod entra;
 mod http;
+mod logs;
 mod smoke;
 mod storage;
 mod support;

@@ -92,12 +92,12 @@ impl Services {
         since: Option<&str>,
     ) -> Result<Vec<ReadCount>, ServiceError> {
         let since = match since {
-            Some(s) => parse_rfc3339(s).ok_or_else(|| {
+            Some(s) => Some(parse_rfc3339(s).ok_or_else(|| {
                 ServiceError::Invalid(format!(
                     "since must be an RFC 3339 time such as 2026-01-31T12:00:00Z, got {s:?}"
                 ))
-            })?,
-            None => NaiveDateTime::MIN,
+            })?),
+            None => None,
         };
         let t = self.require_tenant(tenant)?;
         let rows = self.db.read(|conn| read_counts::list(conn, &t.id, since))?;

@@ -56,27 +56,28 @@ impl Services {
         kind: ResourceKind,
         body: &Value,
     ) -> Result<Rendered, ServiceError> {
-        let checked = self.audited(ctx, kind, "Create", None, || {
+        let checked = self.audited(ctx, kind, "Create", None, Some(body), || {
             resource::check(kind, body, ctx.options()).map_err(ServiceError::from)
         })?;
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.clock.now();
         let tenant = &ctx.tenant.id;
-        let (stored, members) = self.audited_write(ctx, kind, "Create", Some(&id), |conn| {
-            let members = members::resolve(conn, tenant, kind, &id, &checked.members)?;
-            let stored = store::insert(conn, kind, tenant, &id, &checked.doc, now)
-                .map_err(|e| conflict(kind, &checked.doc, e))?;
-            members::add(conn, tenant, &id, &members, now)?;
-            let data = event_data(
-                kind,
-                "Create",
-                &stored,
-                &checked.notes,
-                Some(diff(&Map::new(), &stored.doc)),
-            );
-            events::insert(conn, &audit::success(ctx.request, tenant, now, 201, data))?;
-            Ok((stored, members))
-        })?;
+        let (stored, members) =
+            self.audited_write(ctx, kind, "Create", None, Some(body), |conn| {
+                let members = members::resolve(conn, tenant, kind, &id, &checked.members)?;
+                let stored = store::insert(conn, kind, tenant, &id, &checked.doc, now)
+                    .map_err(|e| conflict(kind, &checked.doc, e))?;
+                members::add(conn, tenant, &id, &members, now)?;
+                let data = event_data(
+                    kind,
+                    "Create",
+                    &stored,
+                    &checked.notes,
+                    Some(diff(&Map::new(), &stored.doc)),
+                );
+                events::insert(conn, &audit::success(ctx.request, tenant, now, 201, data))?;
+                Ok((stored, members))
+            })?;
         let outs = (kind == ResourceKind::Group).then(|| members::outs(ctx, &members));
         Ok(self.render(
             ctx,
@@ -112,7 +113,7 @@ impl Services {
             Ok::<_, ServiceError>((stored, members, groups))
         });
         let (stored, members, groups) =
-            found.inspect_err(|e| self.record_failure(ctx, kind, LOOKUP, Some(id), e))?;
+            found.inspect_err(|e| self.record_failure(ctx, kind, LOOKUP, Some(id), None, e))?;
         self.read_succeeded(ctx, || {
             event_data(kind, LOOKUP, &stored, &Notes::default(), None)
         });
@@ -128,7 +129,7 @@ impl Services {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Rendered, ServiceError> {
-        let checked = self.audited(ctx, kind, "Update", Some(id), || {
+        let checked = self.audited(ctx, kind, "Update", Some(id), Some(body), || {
             resource::check(kind, body, ctx.options()).map_err(ServiceError::from)
         })?;
         let replace_members = kind == ResourceKind::Group;
@@ -153,7 +154,7 @@ impl Services {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Rendered, ServiceError> {
-        let request = self.audited(ctx, kind, "Update", Some(id), || {
+        let request = self.audited(ctx, kind, "Update", Some(id), None, || {
             patch::parse_request(body).map_err(ServiceError::from)
         })?;
         let opts = ctx.options();
@@ -240,7 +241,7 @@ impl Services {
                     continue
                 }
                 Err(e) => {
-                    self.record_failure(ctx, kind, action, Some(id), &e);
+                    self.record_failure(ctx, kind, action, Some(id), None, &e);
                     return Err(e);
                 }
             }
@@ -250,7 +251,7 @@ impl Services {
             None,
             "the resource changed concurrently too many times; retry",
         ));
-        self.record_failure(ctx, kind, action, Some(id), &e);
+        self.record_failure(ctx, kind, action, Some(id), None, &e);
         Err(e)
     }
 
@@ -264,7 +265,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let tenant = &ctx.tenant.id;
         let now = self.clock.now();
-        self.audited_write(ctx, kind, "Delete", Some(id), |conn| {
+        self.audited_write(ctx, kind, "Delete", Some(id), None, |conn| {
             let current =
                 store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
             check_if_match(if_match, current.version)?;
@@ -284,7 +285,7 @@ impl Services {
     ) -> Result<Value, ServiceError> {
         let (body, total, probe) = self
             .search(ctx, kind, params)
-            .inspect_err(|e| self.record_failure(ctx, kind, LOOKUP, None, e))?;
+            .inspect_err(|e| self.record_failure(ctx, kind, LOOKUP, None, None, e))?;
         let filter_text = params.filter.as_deref().unwrap_or("(none)");
         let data = || EventData {
             action: if probe { TEST_CONNECTION } else { LOOKUP },
@@ -397,7 +398,14 @@ impl Services {
         id: Option<&str>,
         err: &ScimError,
     ) {
-        self.record_failure(ctx, kind, action, id, &ServiceError::Scim(err.clone()));
+        self.record_failure(
+            ctx,
+            kind,
+            action,
+            id,
+            None,
+            &ServiceError::Scim(err.clone()),
+        );
     }
 
     fn render(
@@ -435,9 +443,10 @@ impl Services {
         kind: ResourceKind,
         action: &'static str,
         id: Option<&str>,
+        body: Option<&Value>,
         f: impl FnOnce() -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
-        f().inspect_err(|e| self.record_failure(ctx, kind, action, id, e))
+        f().inspect_err(|e| self.record_failure(ctx, kind, action, id, body, e))
     }
 
     /// A write transaction whose failure is logged as an event after the rollback.
@@ -447,27 +456,47 @@ impl Services {
         kind: ResourceKind,
         action: &'static str,
         id: Option<&str>,
+        body: Option<&Value>,
         f: impl FnOnce(&mut DbConn) -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
         self.db
             .write(f)
-            .inspect_err(|e| self.record_failure(ctx, kind, action, id, e))
+            .inspect_err(|e| self.record_failure(ctx, kind, action, id, body, e))
     }
 
-    /// Best effort: a failed request is logged in its own transaction (the change's was rolled back).
+    /// Best effort: a failed request is logged in its own transaction (the change's was rolled
+    /// back). The resource is named from the request body, or else from the stored resource,
+    /// so a failure can be found by userName/displayName and externalId.
     fn record_failure(
         &self,
         ctx: &Ctx<'_>,
         kind: ResourceKind,
         action: &'static str,
         id: Option<&str>,
+        body: Option<&Value>,
         e: &ServiceError,
     ) {
         let err = e.to_scim();
+        let text = |v: &Value, attr: &str| v.get(attr).and_then(Value::as_str).map(str::to_string);
+        let (mut name, mut external_id) = match body {
+            Some(b) => (text(b, kind.naming_attr()), text(b, "externalId")),
+            None => (None, None),
+        };
+        if let (None, Some(id)) = (&name, id) {
+            if let Ok(Some(stored)) = self
+                .db
+                .read(|conn| store::find(conn, kind, &ctx.tenant.id, id))
+            {
+                let x = resource::extract(kind, &stored.doc);
+                (name, external_id) = (Some(x.name), x.external_id);
+            }
+        }
         let data = EventData {
             action,
             resource_type: Some(kind.name()),
             resource_id: id.map(str::to_string),
+            resource_name: name,
+            external_id,
             ..Default::default()
         };
         let row = audit::failure(ctx.request, &ctx.tenant.id, self.clock.now(), &err, data);

@@ -1,7 +1,7 @@
 //! Successful reads, counted per tenant and hour instead of being logged one by one.
 
 use super::schema::read_counts;
-use super::{DbConn, StorageError};
+use super::{Backend, DbConn, StorageError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -33,16 +33,19 @@ pub fn add(
     Ok(())
 }
 
-/// The tenant's hourly counts at or after `since`, oldest first.
+/// The tenant's hourly counts (at or after `since`), oldest first.
 pub fn list(
     conn: &mut DbConn,
     tenant_id: &str,
-    since: NaiveDateTime,
+    since: Option<NaiveDateTime>,
 ) -> Result<Vec<(NaiveDateTime, i64)>, StorageError> {
-    Ok(read_counts::table
+    let mut q = read_counts::table
         .filter(read_counts::tenant_id.eq(tenant_id))
-        .filter(read_counts::hour.ge(since))
-        .order(read_counts::hour.asc())
+        .into_boxed::<Backend>();
+    if let Some(since) = since {
+        q = q.filter(read_counts::hour.ge(since));
+    }
+    Ok(q.order(read_counts::hour.asc())
         .select((read_counts::hour, read_counts::reads))
         .load(conn)?)
 }
