@@ -57,6 +57,10 @@ impl Services {
             .collect();
         owners.push(None);
         let batch = i64::from(policy.batch.max(1));
+        // The newest event always stays: SQLite numbers rows max(id) + 1, so keeping it keeps
+        // ids increasing (cursors and `after=` of a SIEM shipper stay valid).
+        let newest = self.db.read(events::max_id)?;
+        let below_newest = |(lo, hi): (i64, i64)| (lo < newest).then_some((lo, hi.min(newest - 1)));
         if let Some(days) = policy.max_age_days {
             let cutoff = self.clock.now() - chrono::Duration::days(i64::from(days));
             for owner in &owners {
@@ -65,6 +69,7 @@ impl Services {
                     let Some((lo, hi)) = self
                         .db
                         .read(|c| events::expired_id_range(c, owner, cutoff, batch))?
+                        .and_then(below_newest)
                     else {
                         break;
                     };
@@ -87,8 +92,10 @@ impl Services {
                 let mut excess = u64::try_from(count).unwrap_or(0).saturating_sub(cap);
                 while excess > 0 && keep_going() {
                     let take = batch.min(i64::try_from(excess).unwrap_or(i64::MAX));
-                    let Some((lo, hi)) =
-                        self.db.read(|c| events::oldest_id_range(c, owner, take))?
+                    let Some((lo, hi)) = self
+                        .db
+                        .read(|c| events::oldest_id_range(c, owner, take))?
+                        .and_then(below_newest)
                     else {
                         break;
                     };

@@ -11,12 +11,35 @@ use diesel::sql_types::{Nullable, Text};
 
 diesel::define_sql_function!(fn lower(x: Nullable<Text>) -> Nullable<Text>);
 
+/// Every column is bound, `NULL` or not, so the statement's SQL never varies and the prepared
+/// statement is cached per connection: the insert runs in every SCIM write transaction.
 pub fn insert(conn: &mut DbConn, event: &NewEvent) -> Result<(), StorageError> {
-    let mut row = event.clone();
-    row.occurred_at = to_storage_precision(row.occurred_at);
-    let norm = row.resource_name.as_deref().map(fold);
+    let e = event;
     diesel::insert_into(events::table)
-        .values((&row, events::resource_name_norm.eq(norm)))
+        .values((
+            events::tenant_id.eq(e.tenant_id.as_deref()),
+            events::occurred_at.eq(to_storage_precision(e.occurred_at)),
+            events::request_id.eq(&e.request_id),
+            events::actor.eq(&e.actor),
+            events::credential_id.eq(e.credential_id.as_deref()),
+            events::client_addr.eq(e.client_addr.as_deref()),
+            events::method.eq(&e.method),
+            events::path.eq(&e.path),
+            events::resource_type.eq(e.resource_type.as_deref()),
+            events::resource_id.eq(e.resource_id.as_deref()),
+            events::resource_name.eq(e.resource_name.as_deref()),
+            events::external_id.eq(e.external_id.as_deref()),
+            events::action.eq(&e.action),
+            events::outcome.eq(&e.outcome),
+            events::status.eq(e.status),
+            events::scim_type.eq(e.scim_type.as_deref()),
+            events::detail.eq(e.detail.as_deref()),
+            events::changes.eq(e.changes.as_deref()),
+            events::normalizations.eq(e.normalizations.as_deref()),
+            events::duration_us.eq(e.duration_us),
+            events::request_body.eq(e.request_body.as_deref()),
+            events::resource_name_norm.eq(e.resource_name.as_deref().map(fold)),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -136,20 +159,26 @@ fn of_tenant<'a>(
     }
 }
 
-/// The id range of the tenant's oldest `limit` events written before `cutoff` (uses the
-/// `(tenant_id, occurred_at)` index), or `None` when there are none.
+/// The id range of the tenant's oldest events written before `cutoff`: among its `limit`
+/// oldest by id (the `(tenant_id, id)` index; ids follow time), the leading run older than
+/// `cutoff`. `None` when its oldest event is recent enough.
 pub fn expired_id_range(
     conn: &mut DbConn,
     tenant_id: Option<&str>,
     cutoff: NaiveDateTime,
     limit: i64,
 ) -> Result<Option<(i64, i64)>, StorageError> {
-    let q = of_tenant(events::table.into_boxed(), tenant_id)
-        .filter(events::occurred_at.lt(cutoff))
-        .order(events::occurred_at.asc())
+    let rows: Vec<(i64, NaiveDateTime)> = of_tenant(events::table.into_boxed(), tenant_id)
+        .order(events::id.asc())
         .limit(limit.max(1))
-        .select(events::id);
-    Ok(range(q.load::<i64>(conn)?))
+        .select((events::id, events::occurred_at))
+        .load(conn)?;
+    let expired: Vec<i64> = rows
+        .into_iter()
+        .take_while(|(_, at)| *at < cutoff)
+        .map(|(id, _)| id)
+        .collect();
+    Ok(range(expired))
 }
 
 /// The id range of the tenant's oldest `limit` events (uses the `(tenant_id, id)` index).
