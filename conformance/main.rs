@@ -3,6 +3,7 @@
 mod console;
 mod entra;
 mod http;
+mod logs;
 mod smoke;
 mod storage;
 mod support;

@@ -1,6 +1,8 @@
 //! The `scimd` command line: one binary for the server and its administration.
 
+mod admin;
 mod config_check;
+mod logs;
 mod migrate;
 mod serve;
 mod tenant;
@@ -40,6 +42,11 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(config_check::ConfigCommand),
+    /// Show, follow or export the provisioning log; `logs purge` applies retention once.
+    Logs(logs::LogsArgs),
+    /// Manage admin tokens (admin API and console).
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
 }
 
 /// Options every command shares.
@@ -90,6 +97,8 @@ pub fn run(cli: Cli) -> anyhow_lite::Result<()> {
         Command::Tenant(c) => tenant::run(c),
         Command::Token(c) => token::run(c),
         Command::Config(c) => config_check::run(c),
+        Command::Logs(a) => logs::run(a),
+        Command::Admin(c) => admin::run(c),
     }
 }
 
@@ -130,5 +139,27 @@ mod tests {
         ])
         .unwrap();
         assert!(matches!(cli.command, Command::Token(_)));
+    }
+
+    #[test]
+    fn logs_takes_filters_and_purge_is_a_subcommand() {
+        let cli = Cli::try_parse_from([
+            "scimd",
+            "logs",
+            "--tenant",
+            "acme",
+            "--outcome",
+            "failure",
+            "--json",
+            "--follow",
+            "--database",
+            "sqlite://x.db",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Command::Logs(ref a) if a.follow && a.json));
+        let cli = Cli::try_parse_from(["scimd", "logs", "purge", "--database", "x.db"]).unwrap();
+        assert!(matches!(cli.command, Command::Logs(ref a) if a.command.is_some()));
+        let cli = Cli::try_parse_from(["scimd", "tenant", "set", "acme", "--log-reads", "true"]);
+        assert!(cli.is_ok());
     }
 }

@@ -33,6 +33,10 @@ pub struct Config {
     pub max_results: u64,
     /// Tenant created (with a first token) when `serve` starts on an empty database.
     pub default_tenant: String,
+    /// Provisioning events older than this many days are purged (0: kept forever).
+    pub log_retention_days: u32,
+    /// Most provisioning events kept per tenant; the oldest go first (0: no cap).
+    pub log_max_events_per_tenant: u64,
 }
 
 impl Default for Config {
@@ -49,6 +53,8 @@ impl Default for Config {
             default_count: 100,
             max_results: 1000,
             default_tenant: "default".into(),
+            log_retention_days: 30,
+            log_max_events_per_tenant: 1_000_000,
         }
     }
 }
@@ -126,7 +132,9 @@ impl Config {
         }
         numeric!("POOL_SIZE" => pool_size, "WORKERS" => workers, "MAX_BODY_BYTES" => max_body_bytes,
             "MAX_JSON_DEPTH" => max_json_depth, "REQUEST_TIMEOUT_SECS" => request_timeout_secs,
-            "DEFAULT_COUNT" => default_count, "MAX_RESULTS" => max_results);
+            "DEFAULT_COUNT" => default_count, "MAX_RESULTS" => max_results,
+            "LOG_RETENTION_DAYS" => log_retention_days,
+            "LOG_MAX_EVENTS_PER_TENANT" => log_max_events_per_tenant);
         Ok(())
     }
 
@@ -155,6 +163,14 @@ impl Config {
             return bad("max_body_bytes must be at least 1024".into());
         }
         Ok(())
+    }
+
+    /// The provisioning-log retention this configuration asks for.
+    pub fn retention(&self) -> crate::service::RetentionPolicy {
+        crate::service::RetentionPolicy::new(
+            self.log_retention_days,
+            self.log_max_events_per_tenant,
+        )
     }
 
     /// The root URL clients reach this server at.
@@ -202,12 +218,15 @@ mod tests {
         let env = |k: &str| match k {
             "SCIMD_LISTEN" => Some("0.0.0.0:9000".to_string()),
             "SCIMD_MAX_RESULTS" => Some("50".to_string()),
+            "SCIMD_LOG_RETENTION_DAYS" => Some("7".to_string()),
             "SCIMD_DEFAULT_COUNT" => Some("10".to_string()),
             _ => None,
         };
         let c = Config::load(Some(Path::new("/dev/null")), env).unwrap();
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(c.max_results, 50);
+        assert_eq!(c.log_retention_days, 7);
+        assert_eq!(c.log_max_events_per_tenant, 1_000_000);
         assert_eq!(c.tenant_url("acme"), "http://0.0.0.0:9000/t/acme/scim/v2");
     }
 

@@ -1,6 +1,8 @@
 //! actix-web edge: routes, authentication, `application/scim+json` in and out, and the one
 //! error → HTTP mapping. Handlers are thin: extract, call one service function, respond.
 
+mod admin_api;
+mod admin_auth;
 mod auth;
 mod console;
 mod error;
@@ -8,8 +10,9 @@ mod request_id;
 mod routes;
 mod scim_json;
 
+pub use admin_auth::Admin;
 pub use auth::Principal;
-pub use error::ApiError;
+pub use error::{AdminError, ApiError};
 
 use crate::service::Services;
 use actix_web::{web, App, HttpServer};

@@ -2,22 +2,31 @@
 //! Owns transactions: every change and its provisioning event commit together.
 //! Functions are synchronous; the HTTP layer runs them on actix's blocking pool.
 
+mod access;
 mod admin;
 mod audit;
+mod background;
 mod counters;
 mod credentials;
 mod error;
 mod logs;
+mod reads;
+mod redact;
 mod resources;
+mod retention;
 mod tenants;
 
 pub use admin::{AdminPrincipal, IssuedAdminToken, ADMIN_TOKEN_PREFIX};
 pub use audit::{Actor, RequestInfo};
+pub use background::{Background, PURGE_EVERY, READ_FLUSH_EVERY};
 pub use counters::TenantCounters;
 pub use credentials::{IssuedToken, Principal, TokenInfo, AUTH_CACHE_TTL};
 pub use error::ServiceError;
-pub use logs::{EventPage, EventQuery, EventView, MAX_EVENTS_PAGE};
-pub use resources::{Ctx, Rendered};
+pub use logs::{EventExport, EventPage, EventQuery, EventView, ACTIONS, MAX_EVENTS_PAGE, OUTCOMES};
+pub use reads::ReadCount;
+pub use redact::{body_for_log, unparsed_body_for_log, LOGGED_BODY_LIMIT};
+pub use resources::{Ctx, Rendered, LOOKUP, TEST_CONNECTION};
+pub use retention::{PurgeReport, RetentionPolicy};
 pub use tenants::Tenant;
 
 use crate::clock::Clock;
@@ -49,6 +58,7 @@ pub struct Services {
     clock: Arc<dyn Clock>,
     settings: Settings,
     auth_cache: Arc<credentials::AuthCache>,
+    reads: Arc<reads::ReadCounter>,
 }
 
 impl Services {
@@ -58,6 +68,7 @@ impl Services {
             clock,
             settings,
             auth_cache: Arc::default(),
+            reads: Arc::default(),
         }
     }
     pub fn db(&self) -> &Db {

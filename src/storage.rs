@@ -19,6 +19,7 @@ mod filter_sql;
 pub mod groups;
 pub mod memberships;
 mod migrate;
+pub mod read_counts;
 pub mod rows;
 pub mod schema;
 pub mod search;

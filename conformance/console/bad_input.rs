@@ -83,7 +83,7 @@ fn bad_input_is_a_4xx_page_with_a_clear_message() {
                 400,
                 "invalid tenant name",
             ),
-            ("/admin/tenants", &[("name", "acme")], 400, "already exists"),
+            ("/admin/tenants", &[("name", "acme")], 409, "already exists"),
             (
                 "/admin/tenants/nope/tokens",
                 &[("label", "x")],

@@ -120,7 +120,7 @@ fn console_end_to_end_in_chromium() {
     assert!(rows.contains("Create") && rows.contains("Update"), "{rows}");
     b.screenshot("08-log");
     let create_link = b.exec(
-        "return [...document.querySelectorAll('table.events tr')].filter(r => r.textContent.includes('Create'))\
+        "return [...document.querySelectorAll('table.events tr')].filter(r => r.textContent.includes('Create') && r.textContent.includes('success'))\
          .map(r => r.querySelector('a.event-link').getAttribute('href'))[0]",
     );
     let href = create_link.as_str().expect("a Create row").to_string();

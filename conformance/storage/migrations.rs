@@ -75,7 +75,7 @@ fn unreachable_postgres_is_unavailable_and_creates_no_file() {
     assert!(!Path::new("postgres:").exists());
 }
 
-#[derive(diesel::QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(diesel::QueryableByName, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Column {
     #[diesel(sql_type = diesel::sql_types::Text)]
     table_name: String,
@@ -111,6 +111,35 @@ fn columns(url: &str) -> Vec<Column> {
     };
     cols.sort();
     cols
+}
+
+#[derive(diesel::QueryableByName, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Index {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// The names of the indexes the migrations create (not the implicit primary-key ones).
+fn indexes(url: &str) -> Vec<Index> {
+    use diesel::{Connection, RunQueryDsl};
+    let mut found: Vec<Index> = if url.starts_with("sqlite://") {
+        let mut c = diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://"))
+            .expect("sqlite");
+        diesel::sql_query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'",
+        )
+        .load(&mut c)
+        .expect("sqlite indexes")
+    } else {
+        let mut c = diesel::PgConnection::establish(url).expect("pg");
+        diesel::sql_query(
+            "SELECT indexname::text AS name FROM pg_indexes WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey'",
+        )
+        .load(&mut c)
+        .expect("pg indexes")
+    };
+    found.sort();
+    found
 }
 
 fn run_sql(url: &str, sql: &str) {
@@ -153,10 +182,11 @@ fn both_backends_have_the_same_columns_and_down_then_up_restores_them() {
             .next_back()
             .expect("a migration");
         let read = |f: &str| std::fs::read_to_string(dir.join(&latest).join(f)).expect("sql");
+        let before_indexes = indexes(&test_db.url);
         run_sql(&test_db.url, &read("down.sql"));
         assert_ne!(
-            columns(&test_db.url),
-            before,
+            (columns(&test_db.url), indexes(&test_db.url)),
+            (before.clone(), before_indexes.clone()),
             "down of {latest} changes the schema"
         );
         run_sql(&test_db.url, &read("up.sql"));
@@ -165,6 +195,7 @@ fn both_backends_have_the_same_columns_and_down_then_up_restores_them() {
             before,
             "down then up restores the schema"
         );
+        assert_eq!(indexes(&test_db.url), before_indexes, "and the indexes");
         seen.push(before);
     }
     if let [sqlite, postgres] = seen.as_slice() {

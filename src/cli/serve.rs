@@ -1,7 +1,9 @@
-//! `scimd serve`: migrate, make sure a tenant exists, listen.
+//! `scimd serve`: migrate, make sure a tenant exists, listen; beside it, flush read counts and
+//! purge old provisioning events.
 
 use super::{anyhow_lite::Result, open, Common};
 use crate::http::{self, AppState, HttpSettings};
+use crate::service::Background;
 use clap::Args;
 use std::time::Duration;
 
@@ -54,7 +56,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
         request_timeout: Duration::from_secs(cfg.request_timeout_secs),
         workers: cfg.workers,
     };
+    let background = Background::start(services.clone(), cfg.retention())?;
     let state = AppState { services, settings };
-    actix_web::rt::System::new().block_on(async move { http::server(listener, state)?.await })?;
+    let served =
+        actix_web::rt::System::new().block_on(async move { http::server(listener, state)?.await });
+    // Stopped (signal or error): write the reads counted since the last flush.
+    background.stop();
+    served?;
     Ok(())
 }

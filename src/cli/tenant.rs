@@ -1,4 +1,4 @@
-//! `scimd tenant create|list`.
+//! `scimd tenant create|set|list`.
 
 use super::{anyhow_lite::Result, open, print_json, Common};
 use clap::Subcommand;
@@ -11,6 +11,19 @@ pub enum TenantCommand {
         #[command(flatten)]
         common: Common,
         /// Print JSON: {"tenant", "id", "tenant_url"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a tenant's flags: --strict (reject attributes of no schema instead of dropping
+    /// them) and --log-reads (log every successful read instead of counting it).
+    Set {
+        name: String,
+        #[arg(long)]
+        strict: Option<bool>,
+        #[arg(long)]
+        log_reads: Option<bool>,
+        #[command(flatten)]
+        common: Common,
         #[arg(long)]
         json: bool,
     },
@@ -36,6 +49,31 @@ pub fn run(cmd: TenantCommand) -> Result<()> {
                 println!("next: scimd token create --tenant {}", t.name);
                 Ok(())
             }
+        }
+        TenantCommand::Set {
+            name,
+            strict,
+            log_reads,
+            common,
+            json,
+        } => {
+            if strict.is_none() && log_reads.is_none() {
+                return Err(
+                    "nothing to set: give --strict true|false and/or --log-reads true|false".into(),
+                );
+            }
+            let t = open(&common.config()?)?.set_tenant_flags(&name, strict, log_reads)?;
+            if json {
+                return print_json(&t);
+            }
+            println!(
+                "tenant {:?}: strict {}, log_reads {} (running servers pick this up within {} s)",
+                t.name,
+                t.strict,
+                t.log_reads,
+                crate::service::AUTH_CACHE_TTL.as_secs()
+            );
+            Ok(())
         }
         TenantCommand::List { common, json } => {
             let cfg = common.config()?;

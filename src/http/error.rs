@@ -51,3 +51,80 @@ impl ResponseError for ApiError {
         res.body(body)
     }
 }
+
+/// An error of the admin API: `{"error": "<kind>", "detail": "<what to fix>"}` as
+/// `application/json` (the admin API is not SCIM, so no RFC 7644 envelope).
+#[derive(Debug)]
+pub struct AdminError {
+    pub status: StatusCode,
+    pub detail: String,
+}
+
+impl AdminError {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        AdminError {
+            status,
+            detail: detail.into(),
+        }
+    }
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, detail)
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "missing or invalid admin token; send \"Authorization: Bearer <admin token>\" with a token from `scimd admin token create` (SCIM tokens are not accepted here)",
+        )
+    }
+    /// The `error` field: the status in snake case (`bad_request`, `not_found`, …).
+    fn kind(&self) -> String {
+        self.status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+    }
+}
+
+impl fmt::Display for AdminError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.status, self.detail)
+    }
+}
+
+impl From<ServiceError> for AdminError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(d) => AdminError::bad_request(d),
+            ServiceError::NotFound(d) => AdminError::not_found(d),
+            ServiceError::Conflict(d) => AdminError::new(StatusCode::CONFLICT, d),
+            // Storage failures and SCIM errors take the same route as on the SCIM side.
+            other => {
+                let ApiError(scim) = ApiError::from(other);
+                let status =
+                    StatusCode::from_u16(scim.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                AdminError::new(status, scim.detail)
+            }
+        }
+    }
+}
+
+impl ResponseError for AdminError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"scimd-admin\""));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.insert_header((header::RETRY_AFTER, "5"));
+        }
+        res.json(serde_json::json!({"error": self.kind(), "detail": self.detail}))
+    }
+}

@@ -14,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .service(web::scope("/scim/v2").configure(scim_tree))
         .service(web::scope("/t/{tenant}/scim/v2").configure(scim_tree))
+        .service(web::scope("/admin/v1").configure(super::admin_api::configure))
         .configure(super::console::configure)
         .default_service(web::to(not_found));
 }
@@ -58,13 +59,7 @@ pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError>
 
 /// The SCIM base URL the client used, for `meta.location` and `$ref`.
 pub fn base_url(req: &HttpRequest, public_url: Option<&str>) -> String {
-    let root = match public_url {
-        Some(u) => u.trim_end_matches('/').to_string(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    };
+    let root = root_url(req, public_url);
     match req.match_info().get("tenant") {
         Some(t) => format!("{root}/t/{t}/scim/v2"),
         None => format!("{root}/scim/v2"),
@@ -74,4 +69,15 @@ pub fn base_url(req: &HttpRequest, public_url: Option<&str>) -> String {
 /// A path segment by name (the tenant-qualified mount adds `{tenant}` before it).
 pub fn path_param(req: &HttpRequest, name: &str) -> String {
     req.match_info().get(name).unwrap_or_default().to_string()
+}
+
+/// The root URL the client used (or the configured public URL), without a trailing slash.
+pub fn root_url(req: &HttpRequest, public_url: Option<&str>) -> String {
+    match public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    }
 }

@@ -60,6 +60,25 @@ impl RequestInfo {
     }
 }
 
+/// How a request ended, as the log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    /// Accepted, but it changed nothing (a PATCH that set what was already there).
+    Skipped,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
 /// The resource-specific part of an event.
 #[derive(Debug, Clone, Default)]
 pub struct EventData {
@@ -70,6 +89,8 @@ pub struct EventData {
     pub external_id: Option<String>,
     pub changes: Option<Value>,
     pub normalizations: Vec<String>,
+    /// A note on a successful event (what a probe or lookup found); failures use the error's.
+    pub detail: Option<String>,
 }
 
 pub(crate) fn success(
@@ -80,6 +101,19 @@ pub(crate) fn success(
     d: EventData,
 ) -> NewEvent {
     build(info, tenant_id, now, status, None, d)
+}
+
+/// A request that was accepted but changed nothing.
+pub(crate) fn skipped(
+    info: &RequestInfo,
+    tenant_id: &str,
+    now: NaiveDateTime,
+    status: u16,
+    d: EventData,
+) -> NewEvent {
+    let mut e = build(info, tenant_id, now, status, None, d);
+    e.outcome = Outcome::Skipped.as_str().to_string();
+    e
 }
 
 pub(crate) fn failure(
@@ -115,13 +149,23 @@ fn build(
         resource_name: d.resource_name,
         external_id: d.external_id,
         action: d.action.to_string(),
-        outcome: if err.is_some() { "failure" } else { "success" }.to_string(),
+        outcome: if err.is_some() {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        }
+        .as_str()
+        .to_string(),
         status: i32::from(status),
         scim_type: err
             .and_then(|e| e.scim_type)
             .map(|t| t.as_str().to_string()),
-        detail: err.map(|e| e.detail.clone()),
-        changes: d.changes.as_ref().and_then(json),
+        detail: err.map(|e| e.detail.clone()).or(d.detail),
+        changes: d
+            .changes
+            .map(super::redact::changes)
+            .as_ref()
+            .and_then(json),
         normalizations: (!d.normalizations.is_empty())
             .then(|| serde_json::to_string(&d.normalizations).ok())
             .flatten(),

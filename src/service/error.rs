@@ -14,6 +14,12 @@ pub enum ServiceError {
     /// Bad input to an administrative command (tenant names, token ids…).
     #[error("{0}")]
     Invalid(String),
+    /// An administrative command named something that does not exist (a tenant…).
+    #[error("{0}")]
+    NotFound(String),
+    /// An administrative command would create something that already exists.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl From<diesel::result::Error> for ServiceError {
@@ -35,6 +41,8 @@ impl ServiceError {
             }
             ServiceError::Storage(_) => ScimError::internal(),
             ServiceError::Invalid(d) => ScimError::invalid_value(d.clone()),
+            ServiceError::NotFound(d) => ScimError::not_found(d.clone()),
+            ServiceError::Conflict(d) => ScimError::uniqueness(d.clone()),
         }
     }
 }

@@ -13,6 +13,24 @@ use std::collections::HashMap;
 /// Largest page of events one query returns.
 pub const MAX_EVENTS_PAGE: u32 = 1000;
 const DEFAULT_EVENTS_PAGE: u32 = 50;
+/// Page size of an export (one page in memory at a time).
+const EXPORT_PAGE: u32 = 500;
+
+/// Every action an event can have.
+pub const ACTIONS: &[&str] = &[
+    "Create",
+    "Update",
+    "Disable",
+    "Enable",
+    "Delete",
+    "AddMembers",
+    "RemoveMembers",
+    "Lookup",
+    "TestConnection",
+    "Authenticate",
+];
+/// Every outcome an event can have.
+pub const OUTCOMES: &[&str] = &["success", "failure", "skipped"];
 
 /// Filters over the log. Every field narrows; empty strings count as absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -100,11 +118,100 @@ impl EventQuery {
             .unwrap_or(DEFAULT_EVENTS_PAGE)
             .clamp(1, MAX_EVENTS_PAGE)
     }
+
+    /// A value that must be one of `allowed` (matched case-insensitively, returned canonical).
+    fn one_of(
+        name: &str,
+        v: &Option<String>,
+        allowed: &[&str],
+    ) -> Result<Option<String>, ServiceError> {
+        match Self::text(v) {
+            None => Ok(None),
+            Some(s) => allowed
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(&s))
+                .map(|a| Some(a.to_string()))
+                .ok_or_else(|| {
+                    ServiceError::Invalid(format!(
+                        "{name} must be one of {}, got {s:?}",
+                        allowed.join(", ")
+                    ))
+                }),
+        }
+    }
+
+    /// Reject what no query can mean, before running one.
+    pub fn check(&self) -> Result<(), ServiceError> {
+        if let Some(l) = self.limit {
+            if !(1..=MAX_EVENTS_PAGE).contains(&l) {
+                return Err(ServiceError::Invalid(format!(
+                    "limit must be between 1 and {MAX_EVENTS_PAGE}, got {l}"
+                )));
+            }
+        }
+        Self::time("since", &self.since)?;
+        Self::time("until", &self.until)?;
+        Self::one_of("action", &self.action, ACTIONS)?;
+        Self::one_of("outcome", &self.outcome, OUTCOMES)?;
+        Ok(())
+    }
+}
+
+/// All events matching a query, oldest first, one page at a time (bounded memory). Stops at
+/// the newest event that existed when it started, so a busy log cannot keep it running.
+pub struct EventExport {
+    services: Services,
+    query: EventQuery,
+    done: bool,
+}
+
+impl Iterator for EventExport {
+    type Item = Result<Vec<EventView>, ServiceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let page = match self.services.query_events(&self.query) {
+            Ok(p) => p.events,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        self.done = page.len() < self.query.limit() as usize;
+        self.query.after = page.last().map(|e| e.id).or(self.query.after);
+        (!page.is_empty()).then_some(Ok(page))
+    }
 }
 
 impl Services {
+    /// Every event matching `q` (filters, and `after` to resume), oldest first; see
+    /// [`EventExport`]. `cursor` and `limit` belong to paged queries and are refused here.
+    pub fn export_events(&self, q: &EventQuery) -> Result<EventExport, ServiceError> {
+        if q.cursor.is_some() || q.limit.is_some() {
+            return Err(ServiceError::Invalid(
+                "an export returns every matching event, oldest first: drop cursor and limit (resume with after=<last id>)".into(),
+            ));
+        }
+        q.check()?;
+        let newest = self.db.read(events::max_id)?;
+        let query = EventQuery {
+            after: Some(q.after.unwrap_or(0)),
+            cursor: Some(newest.saturating_add(1)),
+            limit: Some(EXPORT_PAGE),
+            ..q.clone()
+        };
+        Ok(EventExport {
+            services: self.clone(),
+            query,
+            done: false,
+        })
+    }
+
     /// Events matching `q`, newest first (or oldest first after `q.after`).
     pub fn query_events(&self, q: &EventQuery) -> Result<EventPage, ServiceError> {
+        q.check()?;
         let tenant_id = match EventQuery::text(&q.tenant) {
             Some(name) => Some(self.require_tenant(&name)?.id),
             None => None,
@@ -114,8 +221,8 @@ impl Services {
             tenant_id,
             since: EventQuery::time("since", &q.since)?,
             until: EventQuery::time("until", &q.until)?,
-            action: EventQuery::text(&q.action),
-            outcome: EventQuery::text(&q.outcome),
+            action: EventQuery::one_of("action", &q.action, ACTIONS)?,
+            outcome: EventQuery::one_of("outcome", &q.outcome, OUTCOMES)?,
             resource_id: EventQuery::text(&q.resource_id),
             user_name: EventQuery::text(&q.user_name),
             text: EventQuery::text(&q.text),

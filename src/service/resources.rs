@@ -56,27 +56,28 @@ impl Services {
         kind: ResourceKind,
         body: &Value,
     ) -> Result<Rendered, ServiceError> {
-        let checked = self.audited(ctx, kind, "Create", None, || {
+        let checked = self.audited(ctx, kind, "Create", None, Some(body), || {
             resource::check(kind, body, ctx.options()).map_err(ServiceError::from)
         })?;
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.clock.now();
         let tenant = &ctx.tenant.id;
-        let (stored, members) = self.audited_write(ctx, kind, "Create", Some(&id), |conn| {
-            let members = members::resolve(conn, tenant, kind, &id, &checked.members)?;
-            let stored = store::insert(conn, kind, tenant, &id, &checked.doc, now)
-                .map_err(|e| conflict(kind, &checked.doc, e))?;
-            members::add(conn, tenant, &id, &members, now)?;
-            let data = event_data(
-                kind,
-                "Create",
-                &stored,
-                &checked.notes,
-                Some(diff(&Map::new(), &stored.doc)),
-            );
-            events::insert(conn, &audit::success(ctx.request, tenant, now, 201, data))?;
-            Ok((stored, members))
-        })?;
+        let (stored, members) =
+            self.audited_write(ctx, kind, "Create", None, Some(body), |conn| {
+                let members = members::resolve(conn, tenant, kind, &id, &checked.members)?;
+                let stored = store::insert(conn, kind, tenant, &id, &checked.doc, now)
+                    .map_err(|e| conflict(kind, &checked.doc, e))?;
+                members::add(conn, tenant, &id, &members, now)?;
+                let data = event_data(
+                    kind,
+                    "Create",
+                    &stored,
+                    &checked.notes,
+                    Some(diff(&Map::new(), &stored.doc)),
+                );
+                events::insert(conn, &audit::success(ctx.request, tenant, now, 201, data))?;
+                Ok((stored, members))
+            })?;
         let outs = (kind == ResourceKind::Group).then(|| members::outs(ctx, &members));
         Ok(self.render(
             ctx,
@@ -97,7 +98,7 @@ impl Services {
         projection: &Projection,
     ) -> Result<Rendered, ServiceError> {
         let tenant = &ctx.tenant.id;
-        let (stored, members, groups) = self.db.read(|conn| {
+        let found = self.db.read(|conn| {
             let stored = store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
             let members = match kind {
                 ResourceKind::Group if projection.wants_members() => {
@@ -110,7 +111,12 @@ impl Services {
                 ResourceKind::Group => None,
             };
             Ok::<_, ServiceError>((stored, members, groups))
-        })?;
+        });
+        let (stored, members, groups) =
+            found.inspect_err(|e| self.record_failure(ctx, kind, LOOKUP, Some(id), None, e))?;
+        self.read_succeeded(ctx, || {
+            event_data(kind, LOOKUP, &stored, &Notes::default(), None)
+        });
         Ok(self.render(ctx, kind, &stored, members.as_deref(), projection, groups))
     }
 
@@ -123,7 +129,7 @@ impl Services {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Rendered, ServiceError> {
-        let checked = self.audited(ctx, kind, "Update", Some(id), || {
+        let checked = self.audited(ctx, kind, "Update", Some(id), Some(body), || {
             resource::check(kind, body, ctx.options()).map_err(ServiceError::from)
         })?;
         let replace_members = kind == ResourceKind::Group;
@@ -148,7 +154,7 @@ impl Services {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Rendered, ServiceError> {
-        let request = self.audited(ctx, kind, "Update", Some(id), || {
+        let request = self.audited(ctx, kind, "Update", Some(id), None, || {
             patch::parse_request(body).map_err(ServiceError::from)
         })?;
         let opts = ctx.options();
@@ -202,12 +208,18 @@ impl Services {
                     added,
                     removed,
                 );
+                let no_op = changes.is_empty() && !m.clear && added == 0 && removed == 0;
                 let mut data =
                     event_data(kind, action, &stored, &outcome.checked.notes, Some(changes));
                 if member_change {
                     data.changes = Some(members::change_summary(data.changes.take(), m));
                 }
-                events::insert(conn, &audit::success(ctx.request, tenant, now, 200, data))?;
+                let event = if no_op {
+                    audit::skipped(ctx.request, tenant, now, 200, data)
+                } else {
+                    audit::success(ctx.request, tenant, now, 200, data)
+                };
+                events::insert(conn, &event)?;
                 Ok::<_, ServiceError>(stored)
             });
             match result {
@@ -232,7 +244,7 @@ impl Services {
                     continue
                 }
                 Err(e) => {
-                    self.record_failure(ctx, kind, action, Some(id), &e);
+                    self.record_failure(ctx, kind, action, Some(id), None, &e);
                     return Err(e);
                 }
             }
@@ -242,7 +254,7 @@ impl Services {
             None,
             "the resource changed concurrently too many times; retry",
         ));
-        self.record_failure(ctx, kind, action, Some(id), &e);
+        self.record_failure(ctx, kind, action, Some(id), None, &e);
         Err(e)
     }
 
@@ -256,7 +268,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let tenant = &ctx.tenant.id;
         let now = self.clock.now();
-        self.audited_write(ctx, kind, "Delete", Some(id), |conn| {
+        self.audited_write(ctx, kind, "Delete", Some(id), None, |conn| {
             let current =
                 store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
             check_if_match(if_match, current.version)?;
@@ -274,8 +286,42 @@ impl Services {
         kind: ResourceKind,
         params: &ListParams,
     ) -> Result<Value, ServiceError> {
-        let bound = match &params.filter {
-            Some(text) => Some(filter::parse(text).and_then(|f| filter::bind(kind, &f))?),
+        let (body, total, probe) = self
+            .search(ctx, kind, params)
+            .inspect_err(|e| self.record_failure(ctx, kind, LOOKUP, None, None, e))?;
+        let filter_text = params.filter.as_deref().unwrap_or("(none)");
+        let data = || EventData {
+            action: if probe { TEST_CONNECTION } else { LOOKUP },
+            resource_type: Some(kind.name()),
+            detail: Some(if probe {
+                format!("Entra Test Connection probe: filter {filter_text} matched nothing, as expected")
+            } else {
+                format!("filter {filter_text}: {total} result(s)")
+            }),
+            ..Default::default()
+        };
+        if probe {
+            // The admin's evidence that Entra connected: logged even when reads are only counted.
+            self.record_read(ctx, data());
+        } else {
+            self.read_succeeded(ctx, data);
+        }
+        Ok(body)
+    }
+
+    /// The list query itself: the response, the total, and whether it was Entra's probe.
+    fn search(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        params: &ListParams,
+    ) -> Result<(Value, u64, bool), ServiceError> {
+        let parsed = match &params.filter {
+            Some(text) => Some(filter::parse(text)?),
+            None => None,
+        };
+        let bound = match &parsed {
+            Some(f) => Some(filter::bind(kind, f)?),
             None => None,
         };
         let sort = match &params.sort_by {
@@ -317,7 +363,52 @@ impl Services {
                 )
             })
             .collect();
-        Ok(list_response(total, params.start_index, resources))
+        let probe = total == 0 && parsed.as_ref().is_some_and(|f| is_probe(kind, f));
+        Ok((
+            list_response(total, params.start_index, resources),
+            total,
+            probe,
+        ))
+    }
+
+    /// A successful read: counted, or logged when the tenant asked for every read.
+    fn read_succeeded(&self, ctx: &Ctx<'_>, data: impl FnOnce() -> EventData) {
+        if ctx.tenant.log_reads {
+            self.record_read(ctx, data());
+        } else {
+            self.count_read(&ctx.tenant.id);
+        }
+    }
+
+    /// Log a successful read in its own short transaction (best effort, like failures).
+    fn record_read(&self, ctx: &Ctx<'_>, data: EventData) {
+        let row = audit::success(ctx.request, &ctx.tenant.id, self.clock.now(), 200, data);
+        if let Err(e) = self
+            .db
+            .write(|conn| events::insert(conn, &row).map_err(ServiceError::from))
+        {
+            log::error!("could not record a read in the provisioning log: {e}");
+        }
+    }
+
+    /// Log a request the HTTP layer refused before it reached a use case (a malformed body or
+    /// query string), under the action it was attempting.
+    pub fn record_rejected(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        action: &'static str,
+        id: Option<&str>,
+        err: &ScimError,
+    ) {
+        self.record_failure(
+            ctx,
+            kind,
+            action,
+            id,
+            None,
+            &ServiceError::Scim(err.clone()),
+        );
     }
 
     fn render(
@@ -355,9 +446,10 @@ impl Services {
         kind: ResourceKind,
         action: &'static str,
         id: Option<&str>,
+        body: Option<&Value>,
         f: impl FnOnce() -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
-        f().inspect_err(|e| self.record_failure(ctx, kind, action, id, e))
+        f().inspect_err(|e| self.record_failure(ctx, kind, action, id, body, e))
     }
 
     /// A write transaction whose failure is logged as an event after the rollback.
@@ -367,27 +459,47 @@ impl Services {
         kind: ResourceKind,
         action: &'static str,
         id: Option<&str>,
+        body: Option<&Value>,
         f: impl FnOnce(&mut DbConn) -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
         self.db
             .write(f)
-            .inspect_err(|e| self.record_failure(ctx, kind, action, id, e))
+            .inspect_err(|e| self.record_failure(ctx, kind, action, id, body, e))
     }
 
-    /// Best effort: a failed request is logged in its own transaction (the change's was rolled back).
+    /// Best effort: a failed request is logged in its own transaction (the change's was rolled
+    /// back). The resource is named from the request body, or else from the stored resource,
+    /// so a failure can be found by userName/displayName and externalId.
     fn record_failure(
         &self,
         ctx: &Ctx<'_>,
         kind: ResourceKind,
         action: &'static str,
         id: Option<&str>,
+        body: Option<&Value>,
         e: &ServiceError,
     ) {
         let err = e.to_scim();
+        let text = |v: &Value, attr: &str| v.get(attr).and_then(Value::as_str).map(str::to_string);
+        let (mut name, mut external_id) = match body {
+            Some(b) => (text(b, kind.naming_attr()), text(b, "externalId")),
+            None => (None, None),
+        };
+        if let (None, Some(id)) = (&name, id) {
+            if let Ok(Some(stored)) = self
+                .db
+                .read(|conn| store::find(conn, kind, &ctx.tenant.id, id))
+            {
+                let x = resource::extract(kind, &stored.doc);
+                (name, external_id) = (Some(x.name), x.external_id);
+            }
+        }
         let data = EventData {
             action,
             resource_type: Some(kind.name()),
             resource_id: id.map(str::to_string),
+            resource_name: name,
+            external_id,
             ..Default::default()
         };
         let row = audit::failure(ctx.request, &ctx.tenant.id, self.clock.now(), &err, data);
@@ -404,6 +516,28 @@ impl Services {
             );
         }
     }
+}
+
+/// The action of a read (a GET by id or a list query).
+pub const LOOKUP: &str = "Lookup";
+/// Entra's Test Connection probe (also opens every provisioning cycle).
+pub const TEST_CONNECTION: &str = "TestConnection";
+
+/// Entra's probe: `userName eq "<GUID>"` (Users) or `displayName eq "<GUID>"` (Groups), a value
+/// no real object has. Only meaningful when it matched nothing.
+fn is_probe(kind: ResourceKind, f: &filter::Filter) -> bool {
+    let filter::Filter::Compare(path, filter::CompareOp::Eq, filter::CompValue::Str(v)) = f else {
+        return false;
+    };
+    path.sub.is_none() && path.name.eq_ignore_ascii_case(kind.naming_attr()) && looks_like_guid(v)
+}
+
+fn looks_like_guid(v: &str) -> bool {
+    v.len() == 36
+        && v.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 fn event_data(
@@ -428,6 +562,7 @@ fn event_data(
             )
         }),
         normalizations: notes.lines(),
+        detail: None,
     }
 }
 

@@ -57,7 +57,7 @@ impl Services {
         };
         self.db.write(|conn| {
             if tenants::find_by_name(conn, name)?.is_some() {
-                return Err(ServiceError::Invalid(format!(
+                return Err(ServiceError::Conflict(format!(
                     "tenant {name:?} already exists"
                 )));
             }
@@ -94,10 +94,28 @@ impl Services {
     /// Require an existing tenant by name, with an actionable message.
     pub fn require_tenant(&self, name: &str) -> Result<Tenant, ServiceError> {
         self.tenant(name)?.ok_or_else(|| {
-            ServiceError::Invalid(format!(
+            ServiceError::NotFound(format!(
                 "no tenant named {name:?}; create it with `scimd tenant create {name}`"
             ))
         })
+    }
+
+    /// Change a tenant's flags; `None` keeps the current value. Takes effect at once in this
+    /// process (other replicas and the CLI within the credential cache lifetime).
+    pub fn set_tenant_flags(
+        &self,
+        name: &str,
+        strict: Option<bool>,
+        log_reads: Option<bool>,
+    ) -> Result<Tenant, ServiceError> {
+        let t = self.require_tenant(name)?;
+        let (strict, log_reads) = (strict.unwrap_or(t.strict), log_reads.unwrap_or(t.log_reads));
+        self.db.write(|conn| {
+            tenants::set_flags(conn, &t.id, strict, log_reads).map_err(ServiceError::from)
+        })?;
+        // Cached principals carry the tenant and its flags.
+        self.auth_cache.clear();
+        self.require_tenant(name)
     }
 
     /// First run: make sure a tenant named `name` exists; if it had to be created, also issue

@@ -11,12 +11,35 @@ use diesel::sql_types::{Nullable, Text};
 
 diesel::define_sql_function!(fn lower(x: Nullable<Text>) -> Nullable<Text>);
 
+/// Every column is bound, `NULL` or not, so the statement's SQL never varies and the prepared
+/// statement is cached per connection: the insert runs in every SCIM write transaction.
 pub fn insert(conn: &mut DbConn, event: &NewEvent) -> Result<(), StorageError> {
-    let mut row = event.clone();
-    row.occurred_at = to_storage_precision(row.occurred_at);
-    let norm = row.resource_name.as_deref().map(fold);
+    let e = event;
     diesel::insert_into(events::table)
-        .values((&row, events::resource_name_norm.eq(norm)))
+        .values((
+            events::tenant_id.eq(e.tenant_id.as_deref()),
+            events::occurred_at.eq(to_storage_precision(e.occurred_at)),
+            events::request_id.eq(&e.request_id),
+            events::actor.eq(&e.actor),
+            events::credential_id.eq(e.credential_id.as_deref()),
+            events::client_addr.eq(e.client_addr.as_deref()),
+            events::method.eq(&e.method),
+            events::path.eq(&e.path),
+            events::resource_type.eq(e.resource_type.as_deref()),
+            events::resource_id.eq(e.resource_id.as_deref()),
+            events::resource_name.eq(e.resource_name.as_deref()),
+            events::external_id.eq(e.external_id.as_deref()),
+            events::action.eq(&e.action),
+            events::outcome.eq(&e.outcome),
+            events::status.eq(e.status),
+            events::scim_type.eq(e.scim_type.as_deref()),
+            events::detail.eq(e.detail.as_deref()),
+            events::changes.eq(e.changes.as_deref()),
+            events::normalizations.eq(e.normalizations.as_deref()),
+            events::duration_us.eq(e.duration_us),
+            events::request_body.eq(e.request_body.as_deref()),
+            events::resource_name_norm.eq(e.resource_name.as_deref().map(fold)),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -50,7 +73,8 @@ pub struct EventFilter {
     pub text: Option<String>,
     /// Newest first, older than this id (cursor paging).
     pub before_id: Option<i64>,
-    /// Oldest first, newer than this id (tailing with `--follow`).
+    /// Oldest first, newer than this id (tailing with `--follow`); with `before_id` too, the
+    /// window between them, oldest first.
     pub after_id: Option<i64>,
     pub limit: i64,
 }
@@ -104,7 +128,12 @@ pub fn search(conn: &mut DbConn, f: &EventFilter) -> Result<Vec<EventRow>, Stora
         );
     }
     q = match (f.after_id, f.before_id) {
-        (Some(after), _) => q.filter(events::id.gt(after)).order(events::id.asc()),
+        // Both bounds: a fixed window, oldest first (an export that stops at a snapshot).
+        (Some(after), Some(before)) => q
+            .filter(events::id.gt(after))
+            .filter(events::id.lt(before))
+            .order(events::id.asc()),
+        (Some(after), None) => q.filter(events::id.gt(after)).order(events::id.asc()),
         (None, Some(before)) => q.filter(events::id.lt(before)).order(events::id.desc()),
         (None, None) => q.order(events::id.desc()),
     };
@@ -117,4 +146,111 @@ pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<EventRow>, StorageError
         .select(EventRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Events of one tenant (`None`: events attributed to no tenant).
+fn of_tenant<'a>(
+    q: events::BoxedQuery<'a, Backend>,
+    tenant_id: Option<&'a str>,
+) -> events::BoxedQuery<'a, Backend> {
+    match tenant_id {
+        Some(t) => q.filter(events::tenant_id.eq(t)),
+        None => q.filter(events::tenant_id.is_null()),
+    }
+}
+
+/// The id range of the tenant's oldest events written before `cutoff`: among its `limit`
+/// oldest by id (the `(tenant_id, id)` index; ids follow time), the leading run older than
+/// `cutoff`. `None` when its oldest event is recent enough.
+pub fn expired_id_range(
+    conn: &mut DbConn,
+    tenant_id: Option<&str>,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> Result<Option<(i64, i64)>, StorageError> {
+    let rows: Vec<(i64, NaiveDateTime)> = of_tenant(events::table.into_boxed(), tenant_id)
+        .order(events::id.asc())
+        .limit(limit.max(1))
+        .select((events::id, events::occurred_at))
+        .load(conn)?;
+    let expired: Vec<i64> = rows
+        .into_iter()
+        .take_while(|(_, at)| *at < cutoff)
+        .map(|(id, _)| id)
+        .collect();
+    Ok(range(expired))
+}
+
+/// The id range of the tenant's oldest `limit` events (uses the `(tenant_id, id)` index).
+pub fn oldest_id_range(
+    conn: &mut DbConn,
+    tenant_id: Option<&str>,
+    limit: i64,
+) -> Result<Option<(i64, i64)>, StorageError> {
+    let q = of_tenant(events::table.into_boxed(), tenant_id)
+        .order(events::id.asc())
+        .limit(limit.max(1))
+        .select(events::id);
+    Ok(range(q.load::<i64>(conn)?))
+}
+
+fn range(ids: Vec<i64>) -> Option<(i64, i64)> {
+    Some((*ids.iter().min()?, *ids.iter().max()?))
+}
+
+/// Delete the tenant's events with ids in `lo..=hi` (and, when given, written before
+/// `cutoff`); returns how many went.
+pub fn delete_id_range(
+    conn: &mut DbConn,
+    tenant_id: Option<&str>,
+    lo: i64,
+    hi: i64,
+    cutoff: Option<NaiveDateTime>,
+) -> Result<usize, StorageError> {
+    let in_range = events::id.ge(lo).and(events::id.le(hi));
+    let n = match (tenant_id, cutoff) {
+        (Some(t), Some(c)) => diesel::delete(
+            events::table.filter(
+                events::tenant_id
+                    .eq(t)
+                    .and(in_range)
+                    .and(events::occurred_at.lt(c)),
+            ),
+        )
+        .execute(conn)?,
+        (Some(t), None) => {
+            diesel::delete(events::table.filter(events::tenant_id.eq(t).and(in_range)))
+                .execute(conn)?
+        }
+        (None, Some(c)) => diesel::delete(
+            events::table.filter(
+                events::tenant_id
+                    .is_null()
+                    .and(in_range)
+                    .and(events::occurred_at.lt(c)),
+            ),
+        )
+        .execute(conn)?,
+        (None, None) => {
+            diesel::delete(events::table.filter(events::tenant_id.is_null().and(in_range)))
+                .execute(conn)?
+        }
+    };
+    Ok(n)
+}
+
+/// How many events the tenant has.
+pub fn count_for_tenant(conn: &mut DbConn, tenant_id: Option<&str>) -> Result<i64, StorageError> {
+    Ok(of_tenant(events::table.into_boxed(), tenant_id)
+        .count()
+        .get_result(conn)?)
+}
+
+/// The newest event id, or 0 on an empty log.
+pub fn max_id(conn: &mut DbConn) -> Result<i64, StorageError> {
+    use diesel::dsl::max;
+    Ok(events::table
+        .select(max(events::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
 }

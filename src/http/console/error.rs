@@ -53,7 +53,8 @@ impl fmt::Display for ConsoleError {
 impl From<ServiceError> for ConsoleError {
     fn from(e: ServiceError) -> Self {
         match e {
-            ServiceError::Invalid(m) if m.starts_with("no tenant named") => Self::not_found(m),
+            ServiceError::NotFound(m) => Self::not_found(m),
+            ServiceError::Conflict(m) => Self::page(StatusCode::CONFLICT, m),
             ServiceError::Invalid(m) => Self::bad_request(m),
             ServiceError::Scim(s) => Self::page(
                 StatusCode::from_u16(s.status).unwrap_or(StatusCode::BAD_REQUEST),

@@ -3,19 +3,16 @@
 use super::{base_url, method_not_allowed, path_param, query_pairs};
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
-use crate::http::request_id::RequestId;
+use crate::http::request_id::request_info;
 use crate::http::scim_json::{respond, ScimBody};
 use crate::http::AppState;
 use crate::scim::list::ListParams;
 use crate::scim::projection::Projection;
 use crate::scim::schema::ResourceKind;
 use crate::scim::ScimError;
-use crate::service::{Actor, Ctx, RequestInfo, ServiceError, Services};
+use crate::service::{body_for_log, Ctx, RequestInfo, ServiceError, Services, LOOKUP};
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
-
-/// Request bodies kept in the provisioning log are cut to this many bytes.
-const LOGGED_BODY_LIMIT: usize = 16 * 1024;
+use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for kind in [ResourceKind::User, ResourceKind::Group] {
@@ -48,25 +45,9 @@ struct Call {
 }
 
 impl Call {
-    fn new(p: Principal, req: &HttpRequest, state: &AppState, body: Option<&str>) -> Self {
-        let request_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-        let info = RequestInfo {
-            request_id,
-            actor: Actor::Scim,
-            credential_id: Some(p.0.credential_id.clone()),
-            client_addr: req
-                .connection_info()
-                .realip_remote_addr()
-                .map(str::to_string),
-            method: req.method().to_string(),
-            path: req.uri().to_string(),
-            started: std::time::Instant::now(),
-            body: body.map(cap_body),
-        };
+    fn new(p: Principal, req: &HttpRequest, state: &AppState, body: Option<&ScimBody>) -> Self {
+        let body = body.map(|b| body_for_log(&b.text, &b.value));
+        let info = request_info(req, Some(p.0.credential_id.clone()), body);
         Call {
             services: state.services.clone(),
             principal: p.0,
@@ -100,17 +81,27 @@ impl Call {
             ))),
         }
     }
-}
 
-fn cap_body(text: &str) -> String {
-    if text.len() <= LOGGED_BODY_LIMIT {
-        return text.to_string();
+    /// A request refused before it reached a use case (bad query string or body): logged under
+    /// the action it attempted, and answered with the same error.
+    async fn reject(
+        self,
+        kind: ResourceKind,
+        action: &'static str,
+        id: Option<String>,
+        err: ApiError,
+    ) -> ApiError {
+        let e = err.0;
+        let result: Result<(), ApiError> = self
+            .run(move |s, ctx| {
+                s.record_rejected(ctx, kind, action, id.as_deref(), &e);
+                Err(ServiceError::Scim(e))
+            })
+            .await;
+        result
+            .err()
+            .unwrap_or_else(|| ApiError(ScimError::internal()))
     }
-    let mut end = LOGGED_BODY_LIMIT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes in all)", &text[..end], text.len())
 }
 
 fn if_match(req: &HttpRequest) -> Option<String> {
@@ -142,13 +133,20 @@ async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let settings = state.services.settings();
-    let pairs = query_pairs(&req)?;
-    let params = ListParams::from_pairs(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        settings.default_count,
-        settings.max_results,
-    )?;
-    let body = Call::new(p, &req, &state, None)
+    let call = Call::new(p, &req, &state, None);
+    let params = query_pairs(&req).and_then(|pairs| {
+        ListParams::from_pairs(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            settings.default_count,
+            settings.max_results,
+        )
+        .map_err(ApiError)
+    });
+    let params = match params {
+        Ok(p) => p,
+        Err(e) => return Err(call.reject(kind, LOOKUP, None, e).await),
+    };
+    let body = call
         .run(move |s, ctx| s.list_resources(ctx, kind, &params))
         .await?;
     Ok(respond(StatusCode::OK, &body, None, None))
@@ -159,9 +157,17 @@ async fn create(
     p: Principal,
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: ScimBody,
+    body: Result<ScimBody, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let call = Call::new(p, &req, &state, Some(&body.text));
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return Err(Call::new(p, &req, &state, None)
+                .reject(kind, "Create", None, e)
+                .await)
+        }
+    };
+    let call = Call::new(p, &req, &state, Some(&body));
     let r = call
         .run(move |s, ctx| s.create_resource(ctx, kind, &body.value))
         .await?;
@@ -179,9 +185,13 @@ async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let projection = projection_of(kind, &req)?;
     let id = path_param(&req, "id");
-    let r = Call::new(p, &req, &state, None)
+    let call = Call::new(p, &req, &state, None);
+    let projection = match projection_of(kind, &req) {
+        Ok(p) => p,
+        Err(e) => return Err(call.reject(kind, LOOKUP, Some(id), e).await),
+    };
+    let r = call
         .run(move |s, ctx| s.get_resource(ctx, kind, &id, &projection))
         .await?;
     Ok(respond(
@@ -197,10 +207,17 @@ async fn replace(
     p: Principal,
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: ScimBody,
+    body: Result<ScimBody, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, if_match) = (path_param(&req, "id"), if_match(&req));
-    let call = Call::new(p, &req, &state, Some(&body.text));
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let call = Call::new(p, &req, &state, None);
+            return Err(call.reject(kind, "Update", Some(id), e).await);
+        }
+    };
+    let call = Call::new(p, &req, &state, Some(&body));
     let r = call
         .run(move |s, ctx| s.replace_resource(ctx, kind, &id, &body.value, if_match.as_deref()))
         .await?;
@@ -219,10 +236,17 @@ async fn patch(
     p: Principal,
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: ScimBody,
+    body: Result<ScimBody, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, if_match) = (path_param(&req, "id"), if_match(&req));
-    let call = Call::new(p, &req, &state, Some(&body.text));
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let call = Call::new(p, &req, &state, None);
+            return Err(call.reject(kind, "Update", Some(id), e).await);
+        }
+    };
+    let call = Call::new(p, &req, &state, Some(&body));
     let r = call
         .run(move |s, ctx| s.patch_resource(ctx, kind, &id, &body.value, if_match.as_deref()))
         .await?;

@@ -1,0 +1,119 @@
+//! The admin JSON API under `/admin/v1`: the provisioning log (query, one event, NDJSON export)
+//! and tenant administration. Authenticated by admin tokens only ([`Admin`]); errors are
+//! `{"error", "detail"}` ([`AdminError`]). docs/provisioning-log.md has examples.
+
+mod events;
+mod tenants;
+
+use super::error::AdminError;
+use super::AppState;
+use crate::service::{ServiceError, Services};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+
+use super::admin_auth::Admin;
+
+/// Mounted at `/admin/v1`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/events")
+            .route(web::get().to(events::list))
+            .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/events/export")
+            .route(web::get().to(events::export))
+            .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/events/{id}")
+            .route(web::get().to(events::one))
+            .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/tenants")
+            .route(web::get().to(tenants::list))
+            .route(web::post().to(tenants::create))
+            .default_service(web::to(method_not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/tenants/{name}")
+            .route(web::get().to(tenants::one))
+            .route(web::patch().to(tenants::update))
+            .default_service(web::to(method_not_allowed("GET, PATCH"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/tokens")
+            .route(web::get().to(tenants::tokens))
+            .route(web::post().to(tenants::create_token))
+            .default_service(web::to(method_not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/tokens/{id}")
+            .route(web::delete().to(tenants::revoke_token))
+            .default_service(web::to(method_not_allowed("DELETE"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/reads")
+            .route(web::get().to(tenants::reads))
+            .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .default_service(web::to(not_found));
+}
+
+async fn not_found(_: Admin, req: HttpRequest) -> Result<HttpResponse, AdminError> {
+    Err(AdminError::not_found(format!(
+        "no such admin endpoint: {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+fn method_not_allowed(
+    allowed: &'static str,
+) -> impl Fn(HttpRequest) -> std::future::Ready<Result<HttpResponse, AdminError>> + Clone {
+    move |req: HttpRequest| {
+        std::future::ready(Err(AdminError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "{} is not supported on {}; allowed: {allowed}",
+                req.method(),
+                req.path()
+            ),
+        )))
+    }
+}
+
+/// Run a service call on the blocking pool.
+pub(super) async fn blocking<T: Send + 'static>(
+    services: &Services,
+    f: impl FnOnce(&Services) -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, AdminError> {
+    let services = services.clone();
+    web::block(move || f(&services))
+        .await
+        .map_err(|_| {
+            AdminError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is overloaded; retry later",
+            )
+        })?
+        .map_err(AdminError::from)
+}
+
+/// A JSON body of type `T` (unknown fields refused); an empty body reads as `{}`.
+fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body)
+        .map_err(|e| AdminError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+/// The state every handler needs.
+fn services(state: &web::Data<AppState>) -> &Services {
+    &state.services
+}
