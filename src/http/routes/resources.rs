@@ -202,6 +202,13 @@ async fn get(
     ))
 }
 
+/// PUT (RFC 7644 §3.5.1) or PATCH (§3.5.2) of one resource.
+#[derive(Clone, Copy)]
+enum Change {
+    Replace,
+    Patch,
+}
+
 async fn replace(
     kind: ResourceKind,
     p: Principal,
@@ -209,29 +216,23 @@ async fn replace(
     state: web::Data<AppState>,
     body: Result<ScimBody, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, if_match) = (path_param(&req, "id"), if_match(&req));
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => {
-            let call = Call::new(p, &req, &state, None);
-            return Err(call.reject(kind, "Update", Some(id), e).await);
-        }
-    };
-    let call = Call::new(p, &req, &state, Some(&body));
-    let r = call
-        .run(move |s, ctx| s.replace_resource(ctx, kind, &id, &body.value, if_match.as_deref()))
-        .await?;
-    Ok(respond(
-        StatusCode::OK,
-        &r.body,
-        Some(&r.etag),
-        Some(&r.location),
-    ))
+    change(Change::Replace, kind, p, req, state, body).await
 }
 
-/// PATCH answers 200 with the User (Entra prefers it) and 204 for Groups (Entra's guidance:
-/// never send member lists back).
 async fn patch(
+    kind: ResourceKind,
+    p: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Result<ScimBody, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    change(Change::Patch, kind, p, req, state, body).await
+}
+
+/// PUT answers 200 with the resource; PATCH answers 200 with the User (Entra prefers it) and
+/// 204 for Groups (Entra's guidance: never send member lists back).
+async fn change(
+    how: Change,
     kind: ResourceKind,
     p: Principal,
     req: HttpRequest,
@@ -248,13 +249,19 @@ async fn patch(
     };
     let call = Call::new(p, &req, &state, Some(&body));
     let r = call
-        .run(move |s, ctx| s.patch_resource(ctx, kind, &id, &body.value, if_match.as_deref()))
+        .run(move |s, ctx| {
+            let if_match = if_match.as_deref();
+            match how {
+                Change::Replace => s.replace_resource(ctx, kind, &id, &body.value, if_match),
+                Change::Patch => s.patch_resource(ctx, kind, &id, &body.value, if_match),
+            }
+        })
         .await?;
-    Ok(match kind {
-        ResourceKind::User => respond(StatusCode::OK, &r.body, Some(&r.etag), Some(&r.location)),
-        ResourceKind::Group => HttpResponse::NoContent()
+    Ok(match (how, kind) {
+        (Change::Patch, ResourceKind::Group) => HttpResponse::NoContent()
             .insert_header((header::ETAG, r.etag))
             .finish(),
+        _ => respond(StatusCode::OK, &r.body, Some(&r.etag), Some(&r.location)),
     })
 }
 
