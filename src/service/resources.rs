@@ -174,54 +174,8 @@ impl Services {
         action: &'static str,
         change: impl Fn(&Stored) -> Result<PatchOutcome, ServiceError>,
     ) -> Result<Rendered, ServiceError> {
-        let tenant = &ctx.tenant.id;
         for _ in 0..MAX_WRITE_ATTEMPTS {
-            let now = self.clock.now();
-            let result = self.db.write(|conn| {
-                let current =
-                    store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
-                check_if_match(if_match, current.version)?;
-                let outcome = change(&current)?;
-                let changes = diff(&current.doc, &outcome.checked.doc);
-                let m = &outcome.members;
-                let member_change = m.clear || !m.add.is_empty() || !m.remove.is_empty();
-                let stored = if !changes.is_empty() {
-                    store::update(conn, kind, tenant, &current, &outcome.checked.doc, now)
-                        .map_err(|e| conflict(kind, &outcome.checked.doc, e))?
-                } else if member_change {
-                    store::touch(
-                        conn,
-                        tenant,
-                        &current,
-                        if_match.map(|_| current.version),
-                        now,
-                    )?
-                } else {
-                    current.clone()
-                };
-                let (added, removed) = members::apply(conn, tenant, kind, id, m, now)?;
-                let action = classify(
-                    action,
-                    kind,
-                    &current.doc,
-                    &outcome.checked.doc,
-                    added,
-                    removed,
-                );
-                let no_op = changes.is_empty() && !m.clear && added == 0 && removed == 0;
-                let mut data =
-                    event_data(kind, action, &stored, &outcome.checked.notes, Some(changes));
-                if member_change {
-                    data.changes = Some(members::change_summary(data.changes.take(), m));
-                }
-                let event = if no_op {
-                    audit::skipped(ctx.request, tenant, now, 200, data)
-                } else {
-                    audit::success(ctx.request, tenant, now, 200, data)
-                };
-                events::insert(conn, &event)?;
-                Ok::<_, ServiceError>(stored)
-            });
+            let result = self.try_change(ctx, kind, id, if_match, action, &change);
             match result {
                 Ok(stored) => {
                     // Read after COMMIT: the writer lock is held only for the write itself.
@@ -256,6 +210,68 @@ impl Services {
         ));
         self.record_failure(ctx, kind, action, Some(id), None, &e);
         Err(e)
+    }
+
+    /// One optimistic attempt: read and compute outside the write transaction (on SQLite the
+    /// writer lock is held only for the statements), then write conditionally on the version
+    /// that was read. A concurrent writer makes the UPDATE match no row: `VersionMismatch`.
+    fn try_change(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: ResourceKind,
+        id: &str,
+        if_match: Option<&str>,
+        action: &'static str,
+        change: &impl Fn(&Stored) -> Result<PatchOutcome, ServiceError>,
+    ) -> Result<Stored, ServiceError> {
+        let tenant = &ctx.tenant.id;
+        let current = self
+            .db
+            .read(|conn| store::find(conn, kind, tenant, id))?
+            .ok_or_else(|| not_found(kind, id))?;
+        check_if_match(if_match, current.version)?;
+        let outcome = change(&current)?;
+        let changes = diff(&current.doc, &outcome.checked.doc);
+        let m = &outcome.members;
+        let member_change = m.clear || !m.add.is_empty() || !m.remove.is_empty();
+        let now = self.clock.now();
+        self.db.write(|conn| {
+            let stored = if !changes.is_empty() {
+                store::update(conn, kind, tenant, &current, &outcome.checked.doc, now)
+                    .map_err(|e| conflict(kind, &outcome.checked.doc, e))?
+            } else if member_change {
+                store::touch(
+                    conn,
+                    tenant,
+                    &current,
+                    if_match.map(|_| current.version),
+                    now,
+                )?
+            } else {
+                current.clone()
+            };
+            let (added, removed) = members::apply(conn, tenant, kind, id, m, now)?;
+            let action = classify(
+                action,
+                kind,
+                &current.doc,
+                &outcome.checked.doc,
+                added,
+                removed,
+            );
+            let no_op = changes.is_empty() && !m.clear && added == 0 && removed == 0;
+            let mut data = event_data(kind, action, &stored, &outcome.checked.notes, Some(changes));
+            if member_change {
+                data.changes = Some(members::change_summary(data.changes.take(), m));
+            }
+            let event = if no_op {
+                audit::skipped(ctx.request, tenant, now, 200, data)
+            } else {
+                audit::success(ctx.request, tenant, now, 200, data)
+            };
+            events::insert(conn, &event)?;
+            Ok(stored)
+        })
     }
 
     /// RFC 7644 §3.6 DELETE.
