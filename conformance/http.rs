@@ -8,6 +8,7 @@ mod discovery;
 mod etag;
 mod health;
 mod lists;
+mod oauth;
 
 use crate::support::server::Reply;
 use crate::support::TestServer;

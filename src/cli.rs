@@ -1,6 +1,7 @@
 //! The `scimd` command line: one binary for the server and its administration.
 
 mod admin;
+mod client;
 mod config_check;
 mod logs;
 mod migrate;
@@ -39,6 +40,9 @@ pub enum Command {
     /// Manage the bearer secrets Entra uses.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Manage OAuth 2.0 clients (client credentials grant) of a tenant.
+    #[command(subcommand)]
+    Client(client::ClientCommand),
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(config_check::ConfigCommand),
@@ -85,6 +89,7 @@ pub fn open(cfg: &Config) -> anyhow_lite::Result<Services> {
     let settings = Settings {
         default_count: cfg.default_count,
         max_results: cfg.max_results,
+        access_token_lifetime_secs: cfg.oauth_token_lifetime_secs,
     };
     Ok(Services::new(db, Arc::new(SystemClock), settings))
 }
@@ -96,6 +101,7 @@ pub fn run(cli: Cli) -> anyhow_lite::Result<()> {
         Command::Migrate(a) => migrate::run(a),
         Command::Tenant(c) => tenant::run(c),
         Command::Token(c) => token::run(c),
+        Command::Client(c) => client::run(c),
         Command::Config(c) => config_check::run(c),
         Command::Logs(a) => logs::run(a),
         Command::Admin(c) => admin::run(c),

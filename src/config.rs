@@ -37,6 +37,8 @@ pub struct Config {
     pub log_retention_days: u32,
     /// Most provisioning events kept per tenant; the oldest go first (0: no cap).
     pub log_max_events_per_tenant: u64,
+    /// Lifetime of OAuth access tokens, 3600–21600 s (Entra expects 1–6 h).
+    pub oauth_token_lifetime_secs: u64,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             default_tenant: "default".into(),
             log_retention_days: 30,
             log_max_events_per_tenant: 1_000_000,
+            oauth_token_lifetime_secs: 3600,
         }
     }
 }
@@ -134,7 +137,8 @@ impl Config {
             "MAX_JSON_DEPTH" => max_json_depth, "REQUEST_TIMEOUT_SECS" => request_timeout_secs,
             "DEFAULT_COUNT" => default_count, "MAX_RESULTS" => max_results,
             "LOG_RETENTION_DAYS" => log_retention_days,
-            "LOG_MAX_EVENTS_PER_TENANT" => log_max_events_per_tenant);
+            "LOG_MAX_EVENTS_PER_TENANT" => log_max_events_per_tenant,
+            "OAUTH_TOKEN_LIFETIME_SECS" => oauth_token_lifetime_secs);
         Ok(())
     }
 
@@ -162,6 +166,12 @@ impl Config {
         if self.max_body_bytes < 1024 {
             return bad("max_body_bytes must be at least 1024".into());
         }
+        if !(3600..=21600).contains(&self.oauth_token_lifetime_secs) {
+            return bad(format!(
+                "oauth_token_lifetime_secs must be 3600 to 21600 (1 to 6 hours, as Entra expects), not {}",
+                self.oauth_token_lifetime_secs
+            ));
+        }
         Ok(())
     }
 
@@ -179,6 +189,11 @@ impl Config {
             Some(u) => u.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.listen),
         }
+    }
+
+    /// The OAuth token endpoint to paste into Entra for `tenant`.
+    pub fn token_url(&self, tenant: &str) -> String {
+        format!("{}/t/{tenant}/oauth2/token", self.root_url())
     }
 
     /// The Tenant URL to paste into Entra for `tenant`.
@@ -237,6 +252,20 @@ mod tests {
         assert!(e.to_string().contains("SCIMD_POOL_SIZE"), "{e}");
         let env = |k: &str| (k == "SCIMD_LISTEN").then(|| "localhost".to_string());
         assert!(Config::load(Some(Path::new("/dev/null")), env).is_err());
+    }
+
+    #[test]
+    fn access_token_lifetime_stays_within_one_to_six_hours() {
+        for (v, ok) in [
+            ("3600", true),
+            ("21600", true),
+            ("3599", false),
+            ("21601", false),
+        ] {
+            let env = |k: &str| (k == "SCIMD_OAUTH_TOKEN_LIFETIME_SECS").then(|| v.to_string());
+            let loaded = Config::load(Some(Path::new("/dev/null")), env);
+            assert_eq!(loaded.is_ok(), ok, "{v}");
+        }
     }
 
     #[test]

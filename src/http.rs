@@ -6,13 +6,14 @@ mod admin_auth;
 mod auth;
 mod console;
 mod error;
+mod oauth;
 mod request_id;
 mod routes;
 mod scim_json;
 
 pub use admin_auth::Admin;
 pub use auth::Principal;
-pub use error::{AdminError, ApiError};
+pub use error::{AdminError, ApiError, OAuthError};
 
 use crate::service::Services;
 use actix_web::{web, App, HttpServer};

@@ -3,6 +3,7 @@
 //! Functions are synchronous; the HTTP layer runs them on actix's blocking pool.
 
 mod access;
+mod access_tokens;
 mod admin;
 mod audit;
 mod background;
@@ -10,12 +11,14 @@ mod counters;
 mod credentials;
 mod error;
 mod logs;
+mod oauth;
 mod reads;
 mod redact;
 mod resources;
 mod retention;
 mod tenants;
 
+pub use access_tokens::{AUDIENCE as ACCESS_TOKEN_AUDIENCE, ISSUER as ACCESS_TOKEN_ISSUER};
 pub use admin::{AdminPrincipal, IssuedAdminToken, ADMIN_TOKEN_PREFIX};
 pub use audit::{Actor, RequestInfo};
 pub use background::{Background, PURGE_EVERY, READ_FLUSH_EVERY};
@@ -23,6 +26,9 @@ pub use counters::TenantCounters;
 pub use credentials::{IssuedToken, Principal, TokenInfo, AUTH_CACHE_TTL};
 pub use error::ServiceError;
 pub use logs::{EventExport, EventPage, EventQuery, EventView, ACTIONS, MAX_EVENTS_PAGE, OUTCOMES};
+pub use oauth::{
+    AccessToken, ClientInfo, ClientSecretInfo, IssuedClient, SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX,
+};
 pub use reads::ReadCount;
 pub use redact::{body_for_log, unparsed_body_for_log, LOGGED_BODY_LIMIT};
 pub use resources::{Ctx, Rendered, LOOKUP, TEST_CONNECTION};
@@ -31,7 +37,7 @@ pub use tenants::Tenant;
 
 use crate::clock::Clock;
 use crate::storage::Db;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Limits that shape list responses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +46,8 @@ pub struct Settings {
     pub default_count: u64,
     /// Largest page returned (advertised as `filter.maxResults`).
     pub max_results: u64,
+    /// Lifetime of the access tokens the OAuth token endpoint issues.
+    pub access_token_lifetime_secs: u64,
 }
 
 impl Default for Settings {
@@ -47,6 +55,7 @@ impl Default for Settings {
         Settings {
             default_count: 100,
             max_results: 1000,
+            access_token_lifetime_secs: 3600,
         }
     }
 }
@@ -59,6 +68,7 @@ pub struct Services {
     settings: Settings,
     auth_cache: Arc<credentials::AuthCache>,
     reads: Arc<reads::ReadCounter>,
+    signing_key: Arc<Mutex<Option<Arc<access_tokens::SigningKey>>>>,
 }
 
 impl Services {
@@ -69,6 +79,7 @@ impl Services {
             settings,
             auth_cache: Arc::default(),
             reads: Arc::default(),
+            signing_key: Arc::default(),
         }
     }
     pub fn db(&self) -> &Db {

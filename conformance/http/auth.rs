@@ -7,7 +7,7 @@ use crate::support::{each_server, TestServer};
 use serde_json::json;
 
 #[track_caller]
-fn assert_401(r: &Reply) {
+pub fn assert_401(r: &Reply) {
     assert_error(r, 401, None);
     let challenge = r.header("www-authenticate").unwrap_or_default();
     assert!(

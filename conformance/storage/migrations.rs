@@ -86,7 +86,7 @@ struct Column {
 }
 
 const TABLES: &str =
-    "'tenants','credentials','users','user_emails','groups','memberships','events','admin_credentials','read_counts'";
+    "'tenants','credentials','users','user_emails','groups','memberships','events','admin_credentials','read_counts','oauth_clients','oauth_client_secrets','signing_keys'";
 
 /// Every (table, column, NOT NULL) of the scimd tables, as the database reports them.
 fn columns(url: &str) -> Vec<Column> {

@@ -128,3 +128,88 @@ impl ResponseError for AdminError {
         res.json(serde_json::json!({"error": self.kind(), "detail": self.detail}))
     }
 }
+
+/// An error of the OAuth token endpoint, in RFC 6749 §5.2 form:
+/// `{"error": "invalid_client", "error_description": "…"}` as `application/json`, never cached.
+#[derive(Debug)]
+pub struct OAuthError {
+    pub status: StatusCode,
+    /// The RFC 6749 error code (`invalid_request`, `invalid_client`, …).
+    pub error: &'static str,
+    pub description: String,
+}
+
+impl OAuthError {
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        OAuthError {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+            description: description.into(),
+        }
+    }
+    /// One answer for every credential failure, so a caller learns nothing about which part
+    /// was wrong.
+    pub fn invalid_client() -> Self {
+        OAuthError {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_client",
+            description: "client authentication failed: unknown client, wrong or expired secret, or revoked client".into(),
+        }
+    }
+    pub fn unsupported_grant_type(grant: &str) -> Self {
+        OAuthError {
+            status: StatusCode::BAD_REQUEST,
+            error: "unsupported_grant_type",
+            description: format!(
+                "grant_type {grant:?} is not supported; use grant_type=client_credentials"
+            ),
+        }
+    }
+    pub fn unavailable() -> Self {
+        OAuthError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            error: "temporarily_unavailable",
+            description: "the server is overloaded; retry later".into(),
+        }
+    }
+    /// A failure on the server side, with the status the SCIM side would answer (503, 500).
+    pub fn server(e: ServiceError) -> Self {
+        let ApiError(scim) = ApiError::from(e);
+        OAuthError {
+            status: StatusCode::from_u16(scim.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            error: if scim.status == 503 {
+                "temporarily_unavailable"
+            } else {
+                "server_error"
+            },
+            description: scim.detail,
+        }
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error, self.description)
+    }
+}
+
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"scimd\""));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE
+            || self.status == StatusCode::TOO_MANY_REQUESTS
+        {
+            res.insert_header((header::RETRY_AFTER, "5"));
+        }
+        res.json(serde_json::json!({"error": self.error, "error_description": self.description}))
+    }
+}

@@ -14,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .service(web::scope("/scim/v2").configure(scim_tree))
         .service(web::scope("/t/{tenant}/scim/v2").configure(scim_tree))
+        .configure(super::oauth::configure)
         .service(web::scope("/admin/v1").configure(super::admin_api::configure))
         .configure(super::console::configure)
         .default_service(web::to(not_found));

@@ -17,9 +17,12 @@ impl Services {
         path_tenant: Option<&str>,
         info: &RequestInfo,
     ) -> Result<Option<Principal>, ServiceError> {
-        let found = match secret {
-            Some(s) => self.authenticate(s)?,
-            None => None,
+        let (found, refusal) = match secret {
+            Some(s) => match self.resolve_bearer(s)? {
+                Ok(p) => (Some(p), None),
+                Err(why) => (None, Some(why)),
+            },
+            None => (None, None),
         };
         let reason = match (&found, path_tenant) {
             (Some(p), Some(t)) if p.tenant.name != t => format!(
@@ -33,7 +36,7 @@ impl Services {
                     "an admin token was presented; SCIM endpoints take a tenant's SCIM token"
                         .to_string()
                 }
-                Some(_) => "unknown, revoked or expired token".to_string(),
+                Some(_) => refusal.unwrap_or_else(|| "unknown, revoked or expired token".into()),
             },
         };
         let path_owner = match path_tenant {

@@ -15,24 +15,28 @@ pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(5);
 /// Entries kept at most; the cache is cleared when full (only valid secrets are ever cached).
 const AUTH_CACHE_MAX: usize = 10_000;
 
-/// Verified secrets by hash, so a request costs no database round trip to authenticate.
+/// Verified secrets by hash, so a request costs no database round trip to authenticate. Each
+/// entry carries its own deadline: [`AUTH_CACHE_TTL`] from now, or sooner when the credential
+/// itself (an access token) expires sooner.
 #[derive(Default)]
 pub struct AuthCache {
     entries: Mutex<HashMap<String, (Principal, Instant)>>,
 }
 
 impl AuthCache {
-    fn get(&self, hash: &str) -> Option<Principal> {
+    pub(super) fn get(&self, hash: &str) -> Option<Principal> {
         let entries = self.entries.lock().ok()?;
-        let (p, at) = entries.get(hash)?;
-        (at.elapsed() < AUTH_CACHE_TTL).then(|| p.clone())
+        let (p, deadline) = entries.get(hash)?;
+        (Instant::now() < *deadline).then(|| p.clone())
     }
-    fn put(&self, hash: String, p: Principal) {
+    /// Cache `p` for at most [`AUTH_CACHE_TTL`], and never past `valid_for` from now.
+    pub(super) fn put(&self, hash: String, p: Principal, valid_for: Option<Duration>) {
+        let ttl = valid_for.map_or(AUTH_CACHE_TTL, |v| v.min(AUTH_CACHE_TTL));
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= AUTH_CACHE_MAX {
                 entries.clear();
             }
-            entries.insert(hash, (p, Instant::now()));
+            entries.insert(hash, (p, Instant::now() + ttl));
         }
     }
     /// Forget everything (after a revocation or a tenant change).
@@ -76,7 +80,7 @@ pub fn hash_secret(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -86,14 +90,19 @@ fn new_secret() -> Result<String, ServiceError> {
 
 /// 256 random bits, hex, after `prefix`.
 pub(super) fn new_secret_with_prefix(prefix: &str) -> Result<String, ServiceError> {
-    let mut buf = [0u8; 32];
+    Ok(format!("{prefix}{}", hex(&random_bytes::<32>()?)))
+}
+
+/// `N` bytes from the system's randomness.
+pub(super) fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
+    let mut buf = [0u8; N];
     getrandom::getrandom(&mut buf)
         .map_err(|e| ServiceError::Invalid(format!("no system randomness: {e}")))?;
-    Ok(format!("{prefix}{}", hex(&buf)))
+    Ok(buf)
 }
 
 /// Constant-time equality, so comparing a presented hash leaks no timing.
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -160,13 +169,50 @@ impl Services {
 
     /// Resolve a presented bearer secret to its tenant, or `None` (unknown, revoked, expired).
     pub fn authenticate(&self, secret: &str) -> Result<Option<Principal>, ServiceError> {
-        if !secret.starts_with(TOKEN_PREFIX) {
-            return Ok(None);
-        }
+        Ok(self.resolve_bearer(secret)?.ok())
+    }
+
+    /// The principal of a bearer credential (a static secret or an access token), or why it is
+    /// refused (for the provisioning log only).
+    pub(super) fn resolve_bearer(
+        &self,
+        secret: &str,
+    ) -> Result<Result<Principal, String>, ServiceError> {
         let hash = hash_secret(secret);
         if let Some(p) = self.auth_cache.get(&hash) {
-            return Ok(Some(p));
+            return Ok(Ok(p));
         }
+        if secret.starts_with(TOKEN_PREFIX) {
+            return Ok(self
+                .authenticate_static(secret, hash)?
+                .ok_or_else(|| "unknown, revoked or expired token".to_string()));
+        }
+        let alg = match jsonwebtoken::decode_header(secret) {
+            Ok(h) => h.alg,
+            Err(_) => return Ok(Err("unknown, revoked or expired token".into())),
+        };
+        if alg != jsonwebtoken::Algorithm::HS256 {
+            return Ok(Err(format!(
+                "a JWT signed with {alg:?}, which no tenant trusts"
+            )));
+        }
+        let (p, exp) = match self.authenticate_access_token(secret)? {
+            Ok(found) => found,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let left = exp.saturating_sub(self.clock.now().and_utc().timestamp());
+        let left = Duration::from_secs(u64::try_from(left).unwrap_or(0));
+        self.auth_cache.put(hash, p.clone(), Some(left));
+        Ok(Ok(p))
+    }
+
+    /// A static secret (`scimd_…`), looked up by hash.
+    fn authenticate_static(
+        &self,
+        secret: &str,
+        hash: String,
+    ) -> Result<Option<Principal>, ServiceError> {
+        debug_assert!(secret.starts_with(TOKEN_PREFIX));
         let now = self.clock.now();
         let found = self.db.read(|conn| {
             let Some(cred) = credentials::find_active_by_hash(conn, &hash, now)? else {
@@ -190,7 +236,7 @@ impl Services {
             if let Err(e) = touched {
                 log::warn!("could not record the last use of credential {id}: {e}");
             }
-            self.auth_cache.put(hash, p.clone());
+            self.auth_cache.put(hash, p.clone(), None);
         }
         Ok(found)
     }

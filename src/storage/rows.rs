@@ -5,7 +5,10 @@
 //! the write structs: storage derives them with [`fold`] so they cannot disagree with the
 //! filter translation that compares against them.
 
-use super::schema::{admin_credentials, credentials, events, groups, memberships, tenants, users};
+use super::schema::{
+    admin_credentials, credentials, events, groups, memberships, oauth_client_secrets,
+    oauth_clients, signing_keys, tenants, users,
+};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -277,5 +280,40 @@ pub struct NewAdminCredential {
     pub id: String,
     pub label: Option<String>,
     pub secret_hash: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = oauth_clients, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct OAuthClientRow {
+    /// The `client_id` of RFC 6749 (not secret).
+    pub id: String,
+    pub tenant_id: String,
+    pub label: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = oauth_client_secrets, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct OAuthSecretRow {
+    pub id: String,
+    pub client_id: String,
+    /// Hex SHA-256 of the secret; the secret itself is never stored.
+    pub secret_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = signing_keys, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SigningKeyRow {
+    pub id: String,
+    /// `HS256`.
+    pub algorithm: String,
+    /// The raw key, hex.
+    pub secret: String,
     pub created_at: NaiveDateTime,
 }

@@ -125,7 +125,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    oauth_clients (id) {
+        id -> Text,
+        tenant_id -> Text,
+        label -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oauth_client_secrets (id) {
+        id -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    signing_keys (id) {
+        id -> Text,
+        algorithm -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(credentials -> tenants (tenant_id));
+diesel::joinable!(oauth_clients -> tenants (tenant_id));
+diesel::joinable!(oauth_client_secrets -> oauth_clients (client_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     credentials,
@@ -136,4 +169,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     admin_credentials,
     read_counts,
+    oauth_clients,
+    oauth_client_secrets,
+    signing_keys,
 );
