@@ -277,3 +277,54 @@ fn directory_and_log_pages_show_provisioned_data() {
         assert!(!page.contains("Older events"), "one page is enough");
     });
 }
+
+#[test]
+fn oauth_clients_are_created_and_revoked_with_forms() {
+    each_server(|s| {
+        let c = Console::login(s);
+        let r = c.form("/admin/tenants/acme/clients", &[("label", "entra <prod>")]);
+        let page = html(&r, 200);
+        assert!(page.contains("Copy the client secret now"), "{page}");
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        let id = by_id(page, "client-id").unwrap().to_string();
+        let secret = by_id(page, "client-secret").unwrap().to_string();
+        let token_url = format!("{}/t/acme/oauth2/token", s.root);
+        assert_eq!(by_id(page, "token-url"), Some(token_url.as_str()));
+        assert!(secret.starts_with("scimdcs_"), "{secret}");
+
+        // The credentials get a token that opens acme.
+        let body = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
+        let form = ("Content-Type", "application/x-www-form-urlencoded");
+        let r = s.raw("POST", &token_url, &[form], Some(&body));
+        assert_eq!(r.status, 200, "{}", r.text);
+        let token = r.json()["access_token"].as_str().unwrap().to_string();
+        assert_eq!(s.call_as(&token, "GET", "/Users", None).status, 200);
+
+        // The tenant page lists the client (label escaped, never the secret).
+        let page = c.get("/admin/tenants/acme").text;
+        assert!(
+            page.contains(&id) && page.contains("entra &lt;prod&gt;"),
+            "{page}"
+        );
+        assert!(!page.contains(&secret));
+
+        // Revoke: the token stops working; revoking again, or through another tenant, is 404.
+        let revoke = format!("/admin/tenants/acme/clients/{id}/revoke");
+        let r = c.form(&revoke, &[]);
+        assert_eq!(r.status, 303, "{}", r.text);
+        assert_eq!(s.call_as(&token, "GET", "/Users", None).status, 401);
+        assert!(html(&c.form(&revoke, &[]), 404).contains("no live OAuth client"));
+        s.services.create_tenant("globex").unwrap();
+        let other = s.services.create_client("globex", None, 30).unwrap();
+        let r = c.form(
+            &format!("/admin/tenants/acme/clients/{}/revoke", other.client_id),
+            &[],
+        );
+        html(&r, 404);
+        // Without a session nothing happens.
+        let anon = Console::anonymous(s);
+        let r = anon.form("/admin/tenants/acme/clients", &[]);
+        assert_eq!(r.status, 303);
+        assert_eq!(s.services.list_clients("acme").unwrap().len(), 1);
+    });
+}

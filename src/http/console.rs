@@ -3,6 +3,7 @@
 //! [`html::esc`]. Sessions are an `HttpOnly; SameSite=Strict` cookie holding the admin token
 //! (docs/admin-console.md). Bad input is a 4xx page naming what to fix ([`ConsoleError`]).
 
+mod clients;
 mod directory;
 mod error;
 mod events;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/static/console.css", web::get().to(css))
             .configure(login::configure)
             .configure(tenants::configure)
+            .configure(clients::configure)
             .configure(directory::configure)
             .configure(events::configure)
             .default_service(web::to(not_found)),

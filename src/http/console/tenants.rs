@@ -5,7 +5,7 @@ use super::html::{badge, code, esc, heading, layout, link, table, text, time, Se
 use super::session::Admin;
 use super::{block, ok, redirect, root_url, tenant_url, ConsoleError, Pairs};
 use crate::http::AppState;
-use crate::service::{IssuedToken, Tenant, TenantCounters, TokenInfo};
+use crate::service::{ClientInfo, IssuedToken, Tenant, TenantCounters, TokenInfo};
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::fmt::Write;
 
@@ -96,15 +96,25 @@ async fn show(
 ) -> Result<HttpResponse, ConsoleError> {
     let t = tenant_of(&req, &state).await?;
     let name = t.name.clone();
-    let (tokens, counters) = block(&state, move |s| {
-        Ok((s.list_tokens(&name)?, s.tenant_counters(&name)?))
+    let (tokens, clients, counters) = block(&state, move |s| {
+        Ok((
+            s.list_tokens(&name)?,
+            s.list_clients(&name)?,
+            s.tenant_counters(&name)?,
+        ))
     })
     .await?;
     let url = tenant_url(&root_url(&req, &state), &t.name);
-    Ok(ok(&tenant_page(&t, &url, &tokens, &counters)))
+    Ok(ok(&tenant_page(&t, &url, &tokens, &clients, &counters)))
 }
 
-fn tenant_page(t: &Tenant, url: &str, tokens: &[TokenInfo], c: &TenantCounters) -> String {
+fn tenant_page(
+    t: &Tenant,
+    url: &str,
+    tokens: &[TokenInfo],
+    clients: &[ClientInfo],
+    c: &TenantCounters,
+) -> String {
     let path = tenant_path(&t.name);
     let nav = format!(
         "<p class=\"subnav\">{} {} {}</p>",
@@ -117,12 +127,13 @@ fn tenant_page(t: &Tenant, url: &str, tokens: &[TokenInfo], c: &TenantCounters) 
     );
     let body = format!(
         "{}{nav}<section class=\"card\"><h2>Tenant URL</h2><p><code class=\"big\" id=\"tenant-url\">{}</code></p>\
-<p class=\"hint\">Paste it with a secret token into Entra: Enterprise app → Provisioning → Admin Credentials.</p></section>\
-{}{}",
+<p class=\"hint\">Paste it with a secret token, or with an OAuth client's details, into Entra: Enterprise app → Provisioning → Admin Credentials.</p></section>\
+{}{}{}",
         heading(&[("/admin/tenants", "Tenants")], &t.name),
         esc(url),
         counters(c),
         tokens_section(&path, tokens),
+        super::clients::section(&path, clients),
     );
     layout(&t.name, Section::Tenants, true, &body)
 }
