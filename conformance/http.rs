@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod concurrency;
 mod discovery;
+mod entra_jwt;
 mod etag;
 mod health;
 mod lists;

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)] // Not every test module uses every helper.
 
+pub mod jwks;
 pub mod pg;
 pub mod server;
 pub mod webdriver;

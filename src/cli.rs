@@ -90,6 +90,7 @@ pub fn open(cfg: &Config) -> anyhow_lite::Result<Services> {
         default_count: cfg.default_count,
         max_results: cfg.max_results,
         access_token_lifetime_secs: cfg.oauth_token_lifetime_secs,
+        entra_jwks_refresh_secs: cfg.entra_jwks_refresh_secs,
     };
     Ok(Services::new(db, Arc::new(SystemClock), settings))
 }

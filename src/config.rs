@@ -39,6 +39,8 @@ pub struct Config {
     pub log_max_events_per_tenant: u64,
     /// Lifetime of OAuth access tokens, 3600–21600 s (Entra expects 1–6 h).
     pub oauth_token_lifetime_secs: u64,
+    /// Least seconds between two fetches of Entra's signing keys (an unknown `kid` refreshes).
+    pub entra_jwks_refresh_secs: u64,
 }
 
 impl Default for Config {
@@ -58,6 +60,7 @@ impl Default for Config {
             log_retention_days: 30,
             log_max_events_per_tenant: 1_000_000,
             oauth_token_lifetime_secs: 3600,
+            entra_jwks_refresh_secs: 60,
         }
     }
 }
@@ -138,7 +141,8 @@ impl Config {
             "DEFAULT_COUNT" => default_count, "MAX_RESULTS" => max_results,
             "LOG_RETENTION_DAYS" => log_retention_days,
             "LOG_MAX_EVENTS_PER_TENANT" => log_max_events_per_tenant,
-            "OAUTH_TOKEN_LIFETIME_SECS" => oauth_token_lifetime_secs);
+            "OAUTH_TOKEN_LIFETIME_SECS" => oauth_token_lifetime_secs,
+            "ENTRA_JWKS_REFRESH_SECS" => entra_jwks_refresh_secs);
         Ok(())
     }
 

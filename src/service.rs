@@ -9,7 +9,9 @@ mod audit;
 mod background;
 mod counters;
 mod credentials;
+mod entra_jwt;
 mod error;
+mod jwks;
 mod logs;
 mod oauth;
 mod reads;
@@ -24,6 +26,7 @@ pub use audit::{Actor, RequestInfo};
 pub use background::{Background, PURGE_EVERY, READ_FLUSH_EVERY};
 pub use counters::TenantCounters;
 pub use credentials::{IssuedToken, Principal, TokenInfo, AUTH_CACHE_TTL};
+pub use entra_jwt::{default_metadata_url, EntraJwtChange, ENTRA_DEFAULT_AUDIENCE};
 pub use error::ServiceError;
 pub use logs::{EventExport, EventPage, EventQuery, EventView, ACTIONS, MAX_EVENTS_PAGE, OUTCOMES};
 pub use oauth::{
@@ -48,6 +51,8 @@ pub struct Settings {
     pub max_results: u64,
     /// Lifetime of the access tokens the OAuth token endpoint issues.
     pub access_token_lifetime_secs: u64,
+    /// Least time between two fetches of Entra's signing keys (per metadata URL).
+    pub entra_jwks_refresh_secs: u64,
 }
 
 impl Default for Settings {
@@ -56,6 +61,7 @@ impl Default for Settings {
             default_count: 100,
             max_results: 1000,
             access_token_lifetime_secs: 3600,
+            entra_jwks_refresh_secs: 60,
         }
     }
 }
@@ -69,6 +75,7 @@ pub struct Services {
     auth_cache: Arc<credentials::AuthCache>,
     reads: Arc<reads::ReadCounter>,
     signing_key: Arc<Mutex<Option<Arc<access_tokens::SigningKey>>>>,
+    jwks: Arc<jwks::JwksCache>,
 }
 
 impl Services {
@@ -80,6 +87,9 @@ impl Services {
             auth_cache: Arc::default(),
             reads: Arc::default(),
             signing_key: Arc::default(),
+            jwks: Arc::new(jwks::JwksCache::new(std::time::Duration::from_secs(
+                settings.entra_jwks_refresh_secs,
+            ))),
         }
     }
     pub fn db(&self) -> &Db {

@@ -393,3 +393,29 @@ fn tenants_tokens_and_flags() {
         assert!(reads["reads"].is_array());
     });
 }
+
+#[test]
+fn patch_tenant_configures_entra_jwts() {
+    each_server(|s| {
+        let t = admin_token(s);
+        let dir = "5b1c2d3e-0000-4000-8000-00000000cccc";
+        let body = json!({"entra_tenant_id": dir, "jwt_audience": "api://x"});
+        let r = admin(s, &t, "PATCH", "/tenants/acme", Some(&body));
+        assert_eq!(r.status, 200, "{}", r.text);
+        let v = r.json();
+        assert_eq!(v["entra_tenant_id"], dir);
+        assert_eq!(v["jwt_audience"], "api://x");
+        assert_eq!(v["strict"], false);
+        let body = json!({"entra_tenant_id": "not-a-guid"});
+        let r = admin(s, &t, "PATCH", "/tenants/acme", Some(&body));
+        admin_error(&r, 400, "GUID");
+        let body = json!({"entra_tenant_id": ""});
+        let r = admin(s, &t, "PATCH", "/tenants/acme", Some(&body));
+        assert_eq!(r.json()["entra_tenant_id"], Value::Null, "{}", r.text);
+        admin_error(
+            &admin(s, &t, "PATCH", "/tenants/acme", Some(&json!({}))),
+            400,
+            "send any of",
+        );
+    });
+}

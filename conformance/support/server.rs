@@ -45,9 +45,18 @@ impl TestServer {
     }
 
     pub fn start_with(database_url: &str, settings: HttpSettings) -> TestServer {
+        Self::start_custom(database_url, settings, Settings::default())
+    }
+
+    /// A server with these HTTP and service settings.
+    pub fn start_custom(
+        database_url: &str,
+        settings: HttpSettings,
+        service_settings: Settings,
+    ) -> TestServer {
         let db = Db::connect(database_url, 8).expect("connect");
         db.migrate().expect("migrate");
-        let services = Services::new(db, Arc::new(SystemClock), Settings::default());
+        let services = Services::new(db, Arc::new(SystemClock), service_settings);
         services.create_tenant("acme").expect("tenant");
         let token = services
             .create_token("acme", Some("test"))

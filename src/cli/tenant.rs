@@ -1,6 +1,7 @@
 //! `scimd tenant create|set|list`.
 
 use super::{anyhow_lite::Result, open, print_json, Common};
+use crate::service::{default_metadata_url, EntraJwtChange, ENTRA_DEFAULT_AUDIENCE};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -14,14 +15,26 @@ pub enum TenantCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change a tenant's flags: --strict (reject attributes of no schema instead of dropping
-    /// them) and --log-reads (log every successful read instead of counting it).
+    /// Change a tenant's settings: --strict (reject attributes of no schema instead of dropping
+    /// them), --log-reads (log every successful read instead of counting it), and trust in
+    /// Entra-issued JWTs (--entra-tenant-id, --jwt-audience, --entra-metadata-url; "" clears).
     Set {
         name: String,
         #[arg(long)]
         strict: Option<bool>,
         #[arg(long)]
         log_reads: Option<bool>,
+        /// Accept JWTs Entra issues for this directory (tenant) id when the Secret Token is blank.
+        #[arg(long)]
+        entra_tenant_id: Option<String>,
+        /// `aud` those JWTs must carry (default: 8adf8e6e-67b2-4cf2-a259-e3dc5476c621, every
+        /// non-gallery app's).
+        #[arg(long)]
+        jwt_audience: Option<String>,
+        /// Where to read Entra's OpenID metadata (default: login.microsoftonline.com's for the
+        /// tenant id).
+        #[arg(long)]
+        entra_metadata_url: Option<String>,
         #[command(flatten)]
         common: Common,
         #[arg(long)]
@@ -54,23 +67,53 @@ pub fn run(cmd: TenantCommand) -> Result<()> {
             name,
             strict,
             log_reads,
+            entra_tenant_id,
+            jwt_audience,
+            entra_metadata_url,
             common,
             json,
         } => {
-            if strict.is_none() && log_reads.is_none() {
+            let entra = EntraJwtChange {
+                entra_tenant_id,
+                jwt_audience,
+                entra_metadata_url,
+            };
+            let entra_given = entra.entra_tenant_id.is_some()
+                || entra.jwt_audience.is_some()
+                || entra.entra_metadata_url.is_some();
+            if strict.is_none() && log_reads.is_none() && !entra_given {
                 return Err(
-                    "nothing to set: give --strict true|false and/or --log-reads true|false".into(),
+                    "nothing to set: give --strict true|false, --log-reads true|false or --entra-tenant-id ID"
+                        .into(),
                 );
             }
-            let t = open(&common.config()?)?.set_tenant_flags(&name, strict, log_reads)?;
+            let services = open(&common.config()?)?;
+            let mut t = services.require_tenant(&name)?;
+            if strict.is_some() || log_reads.is_some() {
+                t = services.set_tenant_flags(&name, strict, log_reads)?;
+            }
+            if entra_given {
+                t = services.set_tenant_entra_jwt(&name, entra)?;
+            }
             if json {
                 return print_json(&t);
             }
             println!(
-                "tenant {:?}: strict {}, log_reads {} (running servers pick this up within {} s)",
-                t.name,
-                t.strict,
-                t.log_reads,
+                "tenant {:?}: strict {}, log_reads {}",
+                t.name, t.strict, t.log_reads
+            );
+            match &t.entra_tenant_id {
+                Some(id) => println!(
+                    "  Entra-issued JWTs: issuer https://sts.windows.net/{id}/, audience {}, keys from {}",
+                    t.jwt_audience.as_deref().unwrap_or(ENTRA_DEFAULT_AUDIENCE),
+                    t.entra_metadata_url
+                        .clone()
+                        .unwrap_or_else(|| default_metadata_url(id))
+                ),
+                None => println!("  Entra-issued JWTs: not accepted"),
+            }
+            println!(
+                "(running servers pick this up within {} s)",
                 crate::service::AUTH_CACHE_TTL.as_secs()
             );
             Ok(())

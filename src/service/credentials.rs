@@ -187,16 +187,20 @@ impl Services {
                 .authenticate_static(secret, hash)?
                 .ok_or_else(|| "unknown, revoked or expired token".to_string()));
         }
-        let alg = match jsonwebtoken::decode_header(secret) {
-            Ok(h) => h.alg,
+        let header = match jsonwebtoken::decode_header(secret) {
+            Ok(h) => h,
             Err(_) => return Ok(Err("unknown, revoked or expired token".into())),
         };
-        if alg != jsonwebtoken::Algorithm::HS256 {
-            return Ok(Err(format!(
-                "a JWT signed with {alg:?}, which no tenant trusts"
-            )));
-        }
-        let (p, exp) = match self.authenticate_access_token(secret)? {
+        let verified = match header.alg {
+            jsonwebtoken::Algorithm::HS256 => self.authenticate_access_token(secret)?,
+            jsonwebtoken::Algorithm::RS256 => {
+                self.authenticate_entra_jwt(secret, header.kid.as_deref())?
+            }
+            alg => Err(format!(
+                "a JWT signed with {alg:?}, which scimd does not accept"
+            )),
+        };
+        let (p, exp) = match verified {
             Ok(found) => found,
             Err(reason) => return Ok(Err(reason)),
         };

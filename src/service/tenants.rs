@@ -12,6 +12,12 @@ pub struct Tenant {
     /// Log successful reads one by one (otherwise they are only counted).
     pub log_reads: bool,
     pub created_at: String,
+    /// Trust JWTs Entra issues for this Entra tenant (directory) id; `None`: off.
+    pub entra_tenant_id: Option<String>,
+    /// `aud` those JWTs must carry; `None`: [`super::ENTRA_DEFAULT_AUDIENCE`].
+    pub jwt_audience: Option<String>,
+    /// Where Entra's OpenID metadata is read from; `None`: Entra's own for the tenant id.
+    pub entra_metadata_url: Option<String>,
 }
 
 impl From<TenantRow> for Tenant {
@@ -22,6 +28,9 @@ impl From<TenantRow> for Tenant {
             strict: r.strict,
             log_reads: r.log_reads,
             created_at: crate::storage::time::rfc3339(r.created_at),
+            entra_tenant_id: r.entra_tenant_id,
+            jwt_audience: r.jwt_audience,
+            entra_metadata_url: r.entra_metadata_url,
         }
     }
 }

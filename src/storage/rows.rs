@@ -26,6 +26,9 @@ pub struct TenantRow {
     pub strict: bool,
     pub log_reads: bool,
     pub created_at: NaiveDateTime,
+    pub entra_tenant_id: Option<String>,
+    pub jwt_audience: Option<String>,
+    pub entra_metadata_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -8,6 +8,9 @@ diesel::table! {
         strict -> Bool,
         log_reads -> Bool,
         created_at -> Timestamp,
+        entra_tenant_id -> Nullable<Text>,
+        jwt_audience -> Nullable<Text>,
+        entra_metadata_url -> Nullable<Text>,
     }
 }
 

@@ -55,3 +55,36 @@ pub fn set_flags(
     }
     Ok(())
 }
+
+/// Set how the tenant trusts Entra-issued JWTs (`None`: off / Entra's defaults).
+pub fn set_entra_jwt(
+    conn: &mut DbConn,
+    id: &str,
+    entra_tenant_id: Option<&str>,
+    jwt_audience: Option<&str>,
+    entra_metadata_url: Option<&str>,
+) -> Result<(), StorageError> {
+    let n = diesel::update(tenants::table.filter(tenants::id.eq(id)))
+        .set((
+            tenants::entra_tenant_id.eq(entra_tenant_id),
+            tenants::jwt_audience.eq(jwt_audience),
+            tenants::entra_metadata_url.eq(entra_metadata_url),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}
+
+/// Tenants that trust JWTs issued by this Entra tenant, by name.
+pub fn find_by_entra_tenant(
+    conn: &mut DbConn,
+    entra_tenant_id: &str,
+) -> Result<Vec<TenantRow>, StorageError> {
+    Ok(tenants::table
+        .filter(tenants::entra_tenant_id.eq(entra_tenant_id))
+        .order(tenants::name.asc())
+        .select(TenantRow::as_select())
+        .load(conn)?)
+}

@@ -4,7 +4,7 @@ use super::{blocking, json_body, services, Admin};
 use crate::http::error::AdminError;
 use crate::http::routes::root_url;
 use crate::http::AppState;
-use crate::service::Tenant;
+use crate::service::{EntraJwtChange, Tenant};
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -17,6 +17,9 @@ fn tenant_json(t: &Tenant, root: &str) -> Value {
         "name": t.name,
         "strict": t.strict,
         "log_reads": t.log_reads,
+        "entra_tenant_id": t.entra_tenant_id,
+        "jwt_audience": t.jwt_audience,
+        "entra_metadata_url": t.entra_metadata_url,
         "created_at": t.created_at,
         "tenant_url": format!("{root}/t/{}/scim/v2", t.name),
     })
@@ -70,6 +73,10 @@ pub async fn create(
 struct Flags {
     strict: Option<bool>,
     log_reads: Option<bool>,
+    /// Entra-issued JWTs; `""` clears.
+    entra_tenant_id: Option<String>,
+    jwt_audience: Option<String>,
+    entra_metadata_url: Option<String>,
 }
 
 pub async fn update(
@@ -79,15 +86,36 @@ pub async fn update(
     body: Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AdminError> {
-    let Flags { strict, log_reads } = json_body(&body)?;
-    if strict.is_none() && log_reads.is_none() {
+    let Flags {
+        strict,
+        log_reads,
+        entra_tenant_id,
+        jwt_audience,
+        entra_metadata_url,
+    } = json_body(&body)?;
+    let entra = EntraJwtChange {
+        entra_tenant_id,
+        jwt_audience,
+        entra_metadata_url,
+    };
+    let entra_given = entra.entra_tenant_id.is_some()
+        || entra.jwt_audience.is_some()
+        || entra.entra_metadata_url.is_some();
+    if strict.is_none() && log_reads.is_none() && !entra_given {
         return Err(AdminError::bad_request(
-            "send {\"strict\": bool} and/or {\"log_reads\": bool}",
+            "send any of {\"strict\": bool, \"log_reads\": bool, \"entra_tenant_id\", \"jwt_audience\", \"entra_metadata_url\": string}",
         ));
     }
     let name = name.into_inner();
     let t = blocking(services(&state), move |s| {
-        s.set_tenant_flags(&name, strict, log_reads)
+        let mut t = s.require_tenant(&name)?;
+        if strict.is_some() || log_reads.is_some() {
+            t = s.set_tenant_flags(&name, strict, log_reads)?;
+        }
+        if entra_given {
+            t = s.set_tenant_entra_jwt(&name, entra)?;
+        }
+        Ok(t)
     })
     .await?;
     Ok(HttpResponse::Ok().json(tenant_json(&t, &root(&req, &state))))
