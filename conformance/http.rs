@@ -1,6 +1,7 @@
 //! HTTP behaviour of the SCIM endpoints, each test on every backend (`support::each_server`):
 //! errors, auth and tenant isolation, concurrency, ETags, discovery, list queries, health.
 
+mod abuse;
 mod auth;
 mod bad_input;
 mod concurrency;

@@ -41,6 +41,11 @@ pub struct Config {
     pub oauth_token_lifetime_secs: u64,
     /// Least seconds between two fetches of Entra's signing keys (an unknown `kid` refreshes).
     pub entra_jwks_refresh_secs: u64,
+    /// Reverse proxies (addresses or CIDRs) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
+    /// Failed authentications one address may make per window before it gets 429 (0: off).
+    pub auth_failure_limit: u32,
+    pub auth_failure_window_secs: u64,
 }
 
 impl Default for Config {
@@ -61,6 +66,9 @@ impl Default for Config {
             log_max_events_per_tenant: 1_000_000,
             oauth_token_lifetime_secs: 3600,
             entra_jwks_refresh_secs: 60,
+            trusted_proxies: Vec::new(),
+            auth_failure_limit: 20,
+            auth_failure_window_secs: 60,
         }
     }
 }
@@ -131,6 +139,13 @@ impl Config {
         if let Some(v) = var("DEFAULT_TENANT") {
             self.default_tenant = v;
         }
+        if let Some(v) = var("TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect();
+        }
         macro_rules! numeric {
             ($($key:literal => $field:ident),*) => {$(
                 if let Some(v) = var($key) { self.$field = num(concat!("SCIMD_", $key), &v)?; }
@@ -142,7 +157,9 @@ impl Config {
             "LOG_RETENTION_DAYS" => log_retention_days,
             "LOG_MAX_EVENTS_PER_TENANT" => log_max_events_per_tenant,
             "OAUTH_TOKEN_LIFETIME_SECS" => oauth_token_lifetime_secs,
-            "ENTRA_JWKS_REFRESH_SECS" => entra_jwks_refresh_secs);
+            "ENTRA_JWKS_REFRESH_SECS" => entra_jwks_refresh_secs,
+            "AUTH_FAILURE_LIMIT" => auth_failure_limit,
+            "AUTH_FAILURE_WINDOW_SECS" => auth_failure_window_secs);
         Ok(())
     }
 
@@ -170,6 +187,12 @@ impl Config {
         if self.max_body_bytes < 1024 {
             return bad("max_body_bytes must be at least 1024".into());
         }
+        if let Err(e) = self.trusted_proxy_ranges() {
+            return bad(format!("trusted_proxies: {e}"));
+        }
+        if self.auth_failure_window_secs == 0 {
+            return bad("auth_failure_window_secs must be at least 1".into());
+        }
         if !(3600..=21600).contains(&self.oauth_token_lifetime_secs) {
             return bad(format!(
                 "oauth_token_lifetime_secs must be 3600 to 21600 (1 to 6 hours, as Entra expects), not {}",
@@ -177,6 +200,14 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// `trusted_proxies`, parsed.
+    pub fn trusted_proxy_ranges(&self) -> Result<Vec<crate::service::Cidr>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| crate::service::Cidr::parse(p))
+            .collect()
     }
 
     /// The provisioning-log retention this configuration asks for.
@@ -270,6 +301,17 @@ mod tests {
             let loaded = Config::load(Some(Path::new("/dev/null")), env);
             assert_eq!(loaded.is_ok(), ok, "{v}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_a_comma_separated_variable_and_are_checked() {
+        let env =
+            |k: &str| (k == "SCIMD_TRUSTED_PROXIES").then(|| "10.0.0.0/8, 192.0.2.7".to_string());
+        let c = Config::load(Some(Path::new("/dev/null")), env).unwrap();
+        assert_eq!(c.trusted_proxies, vec!["10.0.0.0/8", "192.0.2.7"]);
+        let env = |k: &str| (k == "SCIMD_TRUSTED_PROXIES").then(|| "proxy.local".to_string());
+        let e = Config::load(Some(Path::new("/dev/null")), env).unwrap_err();
+        assert!(e.to_string().contains("trusted_proxies"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod admin_auth;
 mod auth;
 mod console;
 mod error;
+mod limits;
 mod oauth;
 mod request_id;
 mod routes;
@@ -34,6 +35,11 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     /// Worker threads (0 = one per core).
     pub workers: usize,
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies, load balancers).
+    pub trusted_proxies: Vec<crate::service::Cidr>,
+    /// Failed authentications one address may make per window before getting 429 (0: no limit).
+    pub auth_failure_limit: u32,
+    pub auth_failure_window: Duration,
 }
 
 impl Default for HttpSettings {
@@ -44,6 +50,9 @@ impl Default for HttpSettings {
             max_json_depth: 64,
             request_timeout: Duration::from_secs(30),
             workers: 0,
+            trusted_proxies: Vec::new(),
+            auth_failure_limit: 20,
+            auth_failure_window: Duration::from_secs(60),
         }
     }
 }
@@ -53,6 +62,18 @@ impl Default for HttpSettings {
 pub struct AppState {
     pub services: Services,
     pub settings: HttpSettings,
+    limits: std::sync::Arc<limits::Limits>,
+}
+
+impl AppState {
+    pub fn new(services: Services, settings: HttpSettings) -> Self {
+        let limits = limits::Limits::new(settings.auth_failure_limit, settings.auth_failure_window);
+        AppState {
+            services,
+            settings,
+            limits: std::sync::Arc::new(limits),
+        }
+    }
 }
 
 /// Register every route: used by the server and by tests alike.

@@ -7,6 +7,7 @@ mod access_tokens;
 mod admin;
 mod audit;
 mod background;
+mod cidr;
 mod counters;
 mod credentials;
 mod entra_jwt;
@@ -24,6 +25,7 @@ pub use access_tokens::{AUDIENCE as ACCESS_TOKEN_AUDIENCE, ISSUER as ACCESS_TOKE
 pub use admin::{AdminPrincipal, IssuedAdminToken, ADMIN_TOKEN_PREFIX};
 pub use audit::{Actor, RequestInfo};
 pub use background::{Background, PURGE_EVERY, READ_FLUSH_EVERY};
+pub use cidr::Cidr;
 pub use counters::TenantCounters;
 pub use credentials::{IssuedToken, Principal, TokenInfo, AUTH_CACHE_TTL};
 pub use entra_jwt::{default_metadata_url, EntraJwtChange, ENTRA_DEFAULT_AUDIENCE};

@@ -158,7 +158,11 @@ fn an_unknown_kid_refreshes_the_keys_at_most_once_per_interval() {
         entra_jwks_refresh_secs: 2,
         ..Settings::default()
     };
-    let s = TestServer::start_custom(&db.url, HttpSettings::default(), settings);
+    let http = HttpSettings {
+        auth_failure_limit: 0,
+        ..HttpSettings::default()
+    };
+    let s = TestServer::start_custom(&db.url, http, settings);
     let jwks = JwksServer::start(json!({"keys": [a.jwk("a")]}));
     trust(&s, "acme", DIRECTORY, &jwks);
     let url = format!("{}/Users", s.base);

@@ -40,8 +40,14 @@ impl Reply {
 }
 
 impl TestServer {
+    /// A server without the failed-authentication limit (tests send many bad credentials from
+    /// 127.0.0.1; `start_with` keeps whatever the settings say).
     pub fn start(database_url: &str) -> TestServer {
-        Self::start_with(database_url, HttpSettings::default())
+        let settings = HttpSettings {
+            auth_failure_limit: 0,
+            ..HttpSettings::default()
+        };
+        Self::start_with(database_url, settings)
     }
 
     pub fn start_with(database_url: &str, settings: HttpSettings) -> TestServer {
@@ -64,13 +70,13 @@ impl TestServer {
             .token;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let root = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = AppState {
-            services: services.clone(),
-            settings: HttpSettings {
+        let state = AppState::new(
+            services.clone(),
+            HttpSettings {
                 workers: 2,
                 ..settings
             },
-        };
+        );
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             let sys = actix_web::rt::System::new();

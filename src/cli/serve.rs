@@ -55,9 +55,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
         max_json_depth: cfg.max_json_depth,
         request_timeout: Duration::from_secs(cfg.request_timeout_secs),
         workers: cfg.workers,
+        trusted_proxies: cfg.trusted_proxy_ranges()?,
+        auth_failure_limit: cfg.auth_failure_limit,
+        auth_failure_window: Duration::from_secs(cfg.auth_failure_window_secs),
     };
     let background = Background::start(services.clone(), cfg.retention())?;
-    let state = AppState { services, settings };
+    let state = AppState::new(services, settings);
     let served =
         actix_web::rt::System::new().block_on(async move { http::server(listener, state)?.await });
     // Stopped (signal or error): write the reads counted since the last flush.

@@ -35,6 +35,12 @@ pub enum TenantCommand {
         /// tenant id).
         #[arg(long)]
         entra_metadata_url: Option<String>,
+        /// SCIM requests per second allowed, per server process (0: unlimited, the default).
+        #[arg(long)]
+        rate_limit: Option<u64>,
+        /// Client addresses allowed, comma-separated CIDRs ("": any, the default).
+        #[arg(long)]
+        ip_allowlist: Option<String>,
         #[command(flatten)]
         common: Common,
         #[arg(long)]
@@ -70,6 +76,8 @@ pub fn run(cmd: TenantCommand) -> Result<()> {
             entra_tenant_id,
             jwt_audience,
             entra_metadata_url,
+            rate_limit,
+            ip_allowlist,
             common,
             json,
         } => {
@@ -81,9 +89,10 @@ pub fn run(cmd: TenantCommand) -> Result<()> {
             let entra_given = entra.entra_tenant_id.is_some()
                 || entra.jwt_audience.is_some()
                 || entra.entra_metadata_url.is_some();
-            if strict.is_none() && log_reads.is_none() && !entra_given {
+            let limits_given = rate_limit.is_some() || ip_allowlist.is_some();
+            if strict.is_none() && log_reads.is_none() && !entra_given && !limits_given {
                 return Err(
-                    "nothing to set: give --strict true|false, --log-reads true|false or --entra-tenant-id ID"
+                    "nothing to set: give --strict, --log-reads, --entra-tenant-id, --jwt-audience, --entra-metadata-url, --rate-limit or --ip-allowlist"
                         .into(),
                 );
             }
@@ -94,6 +103,9 @@ pub fn run(cmd: TenantCommand) -> Result<()> {
             }
             if entra_given {
                 t = services.set_tenant_entra_jwt(&name, entra)?;
+            }
+            if limits_given {
+                t = services.set_tenant_limits(&name, rate_limit, ip_allowlist.as_deref())?;
             }
             if json {
                 return print_json(&t);
@@ -112,6 +124,12 @@ pub fn run(cmd: TenantCommand) -> Result<()> {
                 ),
                 None => println!("  Entra-issued JWTs: not accepted"),
             }
+            println!(
+                "  rate limit: {}; IP allow-list: {}",
+                t.rate_limit_per_sec
+                    .map_or_else(|| "none".to_string(), |n| format!("{n}/s")),
+                t.ip_allowlist.as_deref().unwrap_or("any address")
+            );
             println!(
                 "(running servers pick this up within {} s)",
                 crate::service::AUTH_CACHE_TTL.as_secs()

@@ -2,7 +2,8 @@
 //! (`/t/{tenant}/scim/v2/…`) the secret must also belong to that tenant. Refusals are logged by
 //! the service against the tenant they were aimed at; the response never says why.
 
-use super::error::ApiError;
+use super::error::{ApiError, Throttled};
+use super::limits::{allowed, client_addr};
 use super::request_id::request_info;
 use super::AppState;
 use crate::scim::ScimError;
@@ -40,7 +41,7 @@ pub(super) fn bearer(req: &HttpRequest) -> Option<String> {
 }
 
 impl FromRequest for Principal {
-    type Error = ApiError;
+    type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -48,26 +49,71 @@ impl FromRequest for Principal {
         let secret = bearer(req);
         let path_tenant = req.match_info().get("tenant").map(str::to_string);
         let info = request_info(req, None, None);
+        let addr = client_addr(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError(ScimError::internal()))?;
             let services = state.services.clone();
             // Fast path: a secret verified moments ago, on the right tenant, needs no trip to the
             // blocking pool. Anything else goes through `authorize_scim`, which logs refusals.
-            if let Some(p) = secret
+            let cached = secret
                 .as_deref()
                 .and_then(|s| services.authenticate_cached(s))
-            {
-                if path_tenant.as_deref().is_none_or(|t| t == p.tenant.name) {
-                    return Ok(Principal(p));
-                }
-            }
-            let principal = web::block(move || {
-                services.authorize_scim(secret.as_deref(), path_tenant.as_deref(), &info)
-            })
-            .await
-            .map_err(|_| ApiError(ScimError::internal()))??
-            .ok_or_else(denied)?;
+                .filter(|p| path_tenant.as_deref().is_none_or(|t| t == p.tenant.name));
+            let principal = match cached {
+                Some(p) => Some(p),
+                None => web::block(move || {
+                    services.authorize_scim(secret.as_deref(), path_tenant.as_deref(), &info)
+                })
+                .await
+                .map_err(|_| ApiError(ScimError::internal()))?
+                .map_err(ApiError::from)?,
+            };
+            let Some(principal) = principal else {
+                // Only failures count, so a valid credential is never slowed by them.
+                return Err(match state.limits.failed(addr) {
+                    Some(wait) => Throttled {
+                        error: ScimError::too_many_requests(
+                            "too many failed authentications from this address; retry later",
+                        ),
+                        retry_after: wait,
+                    }
+                    .into(),
+                    None => denied().into(),
+                });
+            };
+            admit(&state, &principal, addr)?;
             Ok(Principal(principal))
         })
     }
+}
+
+/// The tenant's own limits: its IP allow-list (403) and request rate (429).
+fn admit(
+    state: &AppState,
+    p: &service::Principal,
+    addr: Option<std::net::IpAddr>,
+) -> Result<(), actix_web::Error> {
+    if !allowed(p.tenant.ip_allowlist.as_deref(), addr) {
+        let shown = addr.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+        log::info!(
+            "refused SCIM request of tenant {:?} from {shown}: not in its IP allow-list",
+            p.tenant.name
+        );
+        return Err(ApiError(ScimError::forbidden(format!(
+            "client address {shown} is not in this tenant's IP allow-list"
+        )))
+        .into());
+    }
+    if let Some(rate) = p.tenant.rate_limit_per_sec {
+        if let Err(wait) = state.limits.admit(&p.tenant.id, rate) {
+            return Err(Throttled {
+                error: ScimError::too_many_requests(format!(
+                    "this tenant is limited to {rate} requests per second; retry later"
+                )),
+                retry_after: wait,
+            }
+            .into());
+        }
+    }
+    Ok(())
 }

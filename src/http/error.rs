@@ -213,3 +213,31 @@ impl ResponseError for OAuthError {
         res.json(serde_json::json!({"error": self.error, "error_description": self.description}))
     }
 }
+
+/// A SCIM error with an exact `Retry-After` (429 from the abuse limits).
+#[derive(Debug)]
+pub struct Throttled {
+    pub error: ScimError,
+    pub retry_after: u64,
+}
+
+impl fmt::Display for Throttled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (retry after {} s)", self.error, self.retry_after)
+    }
+}
+
+impl ResponseError for Throttled {
+    fn status_code(&self) -> StatusCode {
+        ApiError(self.error.clone()).status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = ApiError(self.error.clone()).error_response();
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(self.retry_after),
+        );
+        res
+    }
+}

@@ -5,8 +5,10 @@
 //! client must belong to that tenant.
 
 use super::error::OAuthError;
+use super::limits::client_addr;
 use super::AppState;
 use actix_web::http::header;
+use actix_web::ResponseError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 
@@ -47,12 +49,30 @@ async fn token(
     })
     .await
     .map_err(|_| OAuthError::unavailable())?
-    .map_err(OAuthError::server)?
-    .ok_or_else(OAuthError::invalid_client)?;
+    .map_err(OAuthError::server)?;
+    let Some(issued) = issued else {
+        return match state.limits.failed(client_addr(&req)) {
+            Some(wait) => Ok(throttled(wait)),
+            None => Err(OAuthError::invalid_client()),
+        };
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(issued))
+}
+
+/// 429 with the seconds to wait, after too many failed attempts from one address.
+fn throttled(wait: u64) -> HttpResponse {
+    let mut res = OAuthError {
+        status: actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        error: "temporarily_unavailable",
+        description: "too many failed client authentications from this address; retry later".into(),
+    }
+    .error_response();
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+    res
 }
 
 /// The form body's pairs; the media type must be `application/x-www-form-urlencoded`.

@@ -45,10 +45,7 @@ pub fn request_info(
         request_id,
         actor: Actor::Scim,
         credential_id,
-        client_addr: req
-            .connection_info()
-            .realip_remote_addr()
-            .map(str::to_string),
+        client_addr: super::limits::client_addr(req).map(|a| a.to_string()),
         method: req.method().to_string(),
         path: req.uri().to_string(),
         started,

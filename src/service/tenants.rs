@@ -18,6 +18,10 @@ pub struct Tenant {
     pub jwt_audience: Option<String>,
     /// Where Entra's OpenID metadata is read from; `None`: Entra's own for the tenant id.
     pub entra_metadata_url: Option<String>,
+    /// SCIM requests per second allowed (per server process); `None`: unlimited.
+    pub rate_limit_per_sec: Option<u64>,
+    /// Client addresses allowed, comma-separated CIDRs; `None`: any.
+    pub ip_allowlist: Option<String>,
 }
 
 impl From<TenantRow> for Tenant {
@@ -31,6 +35,11 @@ impl From<TenantRow> for Tenant {
             entra_tenant_id: r.entra_tenant_id,
             jwt_audience: r.jwt_audience,
             entra_metadata_url: r.entra_metadata_url,
+            rate_limit_per_sec: r
+                .rate_limit_per_sec
+                .and_then(|n| u64::try_from(n).ok())
+                .filter(|n| *n > 0),
+            ip_allowlist: r.ip_allowlist,
         }
     }
 }
@@ -123,6 +132,46 @@ impl Services {
             tenants::set_flags(conn, &t.id, strict, log_reads).map_err(ServiceError::from)
         })?;
         // Cached principals carry the tenant and its flags.
+        self.auth_cache.clear();
+        self.require_tenant(name)
+    }
+
+    /// Change a tenant's request limits: `rate_limit_per_sec` `Some(0)` removes the limit,
+    /// `ip_allowlist` `Some("")` allows any address; `None` keeps the current value.
+    pub fn set_tenant_limits(
+        &self,
+        name: &str,
+        rate_limit_per_sec: Option<u64>,
+        ip_allowlist: Option<&str>,
+    ) -> Result<Tenant, ServiceError> {
+        let t = self.require_tenant(name)?;
+        let rate = match rate_limit_per_sec {
+            None => t.rate_limit_per_sec,
+            Some(0) => None,
+            Some(n) if n <= 1_000_000 => Some(n),
+            Some(n) => {
+                return Err(ServiceError::Invalid(format!(
+                    "rate limit {n}/s is too high: at most 1000000 (0 turns it off)"
+                )))
+            }
+        };
+        let allow = match ip_allowlist {
+            None => t.ip_allowlist.clone(),
+            Some(list) => {
+                let parsed = super::Cidr::parse_list(list).map_err(ServiceError::Invalid)?;
+                (!parsed.is_empty()).then(|| {
+                    parsed
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+            }
+        };
+        let rate_col = rate.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        self.db.write(|conn| {
+            tenants::set_limits(conn, &t.id, rate_col, allow.as_deref()).map_err(ServiceError::from)
+        })?;
         self.auth_cache.clear();
         self.require_tenant(name)
     }

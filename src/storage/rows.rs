@@ -29,6 +29,9 @@ pub struct TenantRow {
     pub entra_tenant_id: Option<String>,
     pub jwt_audience: Option<String>,
     pub entra_metadata_url: Option<String>,
+    pub rate_limit_per_sec: Option<i64>,
+    /// Comma-separated CIDRs.
+    pub ip_allowlist: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

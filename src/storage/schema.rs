@@ -11,6 +11,8 @@ diesel::table! {
         entra_tenant_id -> Nullable<Text>,
         jwt_audience -> Nullable<Text>,
         entra_metadata_url -> Nullable<Text>,
+        rate_limit_per_sec -> Nullable<BigInt>,
+        ip_allowlist -> Nullable<Text>,
     }
 }
 

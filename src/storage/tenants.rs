@@ -88,3 +88,22 @@ pub fn find_by_entra_tenant(
         .select(TenantRow::as_select())
         .load(conn)?)
 }
+
+/// Set the tenant's request limits (`None`: unlimited / any address).
+pub fn set_limits(
+    conn: &mut DbConn,
+    id: &str,
+    rate_limit_per_sec: Option<i64>,
+    ip_allowlist: Option<&str>,
+) -> Result<(), StorageError> {
+    let n = diesel::update(tenants::table.filter(tenants::id.eq(id)))
+        .set((
+            tenants::rate_limit_per_sec.eq(rate_limit_per_sec),
+            tenants::ip_allowlist.eq(ip_allowlist),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}

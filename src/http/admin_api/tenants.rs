@@ -20,6 +20,8 @@ fn tenant_json(t: &Tenant, root: &str) -> Value {
         "entra_tenant_id": t.entra_tenant_id,
         "jwt_audience": t.jwt_audience,
         "entra_metadata_url": t.entra_metadata_url,
+        "rate_limit_per_sec": t.rate_limit_per_sec,
+        "ip_allowlist": t.ip_allowlist,
         "created_at": t.created_at,
         "tenant_url": format!("{root}/t/{}/scim/v2", t.name),
     })
@@ -77,6 +79,10 @@ struct Flags {
     entra_tenant_id: Option<String>,
     jwt_audience: Option<String>,
     entra_metadata_url: Option<String>,
+    /// 0 removes the limit.
+    rate_limit_per_sec: Option<u64>,
+    /// Comma-separated CIDRs; `""` allows any address.
+    ip_allowlist: Option<String>,
 }
 
 pub async fn update(
@@ -92,6 +98,8 @@ pub async fn update(
         entra_tenant_id,
         jwt_audience,
         entra_metadata_url,
+        rate_limit_per_sec,
+        ip_allowlist,
     } = json_body(&body)?;
     let entra = EntraJwtChange {
         entra_tenant_id,
@@ -101,9 +109,10 @@ pub async fn update(
     let entra_given = entra.entra_tenant_id.is_some()
         || entra.jwt_audience.is_some()
         || entra.entra_metadata_url.is_some();
-    if strict.is_none() && log_reads.is_none() && !entra_given {
+    let limits_given = rate_limit_per_sec.is_some() || ip_allowlist.is_some();
+    if strict.is_none() && log_reads.is_none() && !entra_given && !limits_given {
         return Err(AdminError::bad_request(
-            "send any of {\"strict\": bool, \"log_reads\": bool, \"entra_tenant_id\", \"jwt_audience\", \"entra_metadata_url\": string}",
+            "send any of {\"strict\": bool, \"log_reads\": bool, \"entra_tenant_id\", \"jwt_audience\", \"entra_metadata_url\": string, \"rate_limit_per_sec\": number, \"ip_allowlist\": string}",
         ));
     }
     let name = name.into_inner();
@@ -114,6 +123,9 @@ pub async fn update(
         }
         if entra_given {
             t = s.set_tenant_entra_jwt(&name, entra)?;
+        }
+        if limits_given {
+            t = s.set_tenant_limits(&name, rate_limit_per_sec, ip_allowlist.as_deref())?;
         }
         Ok(t)
     })
