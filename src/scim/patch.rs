@@ -95,8 +95,15 @@ pub struct PatchOutcome {
     pub checked: Checked,
     /// Group member changes (always empty for Users).
     pub members: MemberChanges,
-    /// Canonical paths of the attributes whose value changed (see [`crate::scim::diff`]).
-    pub changed: Vec<String>,
+    /// The attributes whose value changed, with before and after (see [`crate::scim::diff`]).
+    pub changes: Vec<crate::scim::diff::Change>,
+}
+
+impl PatchOutcome {
+    /// Canonical paths of the attributes whose value changed.
+    pub fn changed(&self) -> Vec<String> {
+        self.changes.iter().map(|c| c.attr.clone()).collect()
+    }
 }
 
 /// Apply all operations of `req`, in order, to a copy of `current` (a stored document: canonical

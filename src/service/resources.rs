@@ -132,17 +132,18 @@ impl Services {
         let checked = self.audited(ctx, kind, "Update", Some(id), Some(body), || {
             resource::check(kind, body, ctx.options()).map_err(ServiceError::from)
         })?;
-        let replace_members = kind == ResourceKind::Group;
-        let outcome = PatchOutcome {
-            checked: checked.clone(),
-            members: patch::MemberChanges {
-                clear: replace_members,
-                add: checked.members.clone(),
-                remove: Vec::new(),
-            },
-            changed: Vec::new(),
+        let members = patch::MemberChanges {
+            clear: kind == ResourceKind::Group,
+            add: checked.members.clone(),
+            remove: Vec::new(),
         };
-        self.write_changes(ctx, kind, id, if_match, "Update", |_| Ok(outcome.clone()))
+        self.write_changes(ctx, kind, id, if_match, "Update", |current| {
+            Ok(PatchOutcome {
+                changes: diff(&current.doc, &checked.doc),
+                checked: checked.clone(),
+                members: members.clone(),
+            })
+        })
     }
 
     /// RFC 7644 §3.5.2 PATCH, all-or-nothing.
@@ -230,8 +231,8 @@ impl Services {
             .read(|conn| store::find(conn, kind, tenant, id))?
             .ok_or_else(|| not_found(kind, id))?;
         check_if_match(if_match, current.version)?;
-        let outcome = change(&current)?;
-        let changes = diff(&current.doc, &outcome.checked.doc);
+        let mut outcome = change(&current)?;
+        let changes = std::mem::take(&mut outcome.changes);
         let m = &outcome.members;
         let member_change = m.clear || !m.add.is_empty() || !m.remove.is_empty();
         let now = self.clock.now();

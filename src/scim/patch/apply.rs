@@ -68,10 +68,7 @@ pub(super) fn run(
         ))
     })?;
     notes.extend(checked.notes);
-    let changed = diff::diff(current, &checked.doc)
-        .into_iter()
-        .map(|c| c.attr)
-        .collect();
+    let changes = diff::diff(current, &checked.doc);
     Ok(PatchOutcome {
         checked: Checked {
             doc: checked.doc,
@@ -79,7 +76,7 @@ pub(super) fn run(
             notes,
         },
         members,
-        changed,
+        changes,
     })
 }
 
