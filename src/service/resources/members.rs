@@ -126,19 +126,7 @@ pub fn list(
     let rows = memberships::list(conn, &ctx.tenant.id, group_id)?;
     Ok(rows
         .into_iter()
-        .map(|m| {
-            let kind = if m.member_type == "Group" {
-                ResourceKind::Group
-            } else {
-                ResourceKind::User
-            };
-            MemberOut {
-                location: ctx.location(kind, &m.member_id),
-                value: m.member_id,
-                kind: m.member_type,
-                display: m.display,
-            }
-        })
+        .map(|m| member_out(ctx, m.member_id, m.member_type, m.display))
         .collect())
 }
 
@@ -147,19 +135,34 @@ pub fn outs(ctx: &Ctx<'_>, members: &[NewMember]) -> Vec<MemberOut> {
     members
         .iter()
         .map(|m| {
-            let kind = if m.member_type == "Group" {
-                ResourceKind::Group
-            } else {
-                ResourceKind::User
-            };
-            MemberOut {
-                location: ctx.location(kind, &m.member_id),
-                value: m.member_id.clone(),
-                kind: m.member_type.clone(),
-                display: m.display.clone(),
-            }
+            member_out(
+                ctx,
+                m.member_id.clone(),
+                m.member_type.clone(),
+                m.display.clone(),
+            )
         })
         .collect()
+}
+
+/// A member as a Group renders it, with `$ref` pointing at the member resource.
+fn member_out(
+    ctx: &Ctx<'_>,
+    id: String,
+    member_type: String,
+    display: Option<String>,
+) -> MemberOut {
+    let kind = if member_type == "Group" {
+        ResourceKind::Group
+    } else {
+        ResourceKind::User
+    };
+    MemberOut {
+        location: ctx.location(kind, &id),
+        value: id,
+        kind: member_type,
+        display,
+    }
 }
 
 /// The read-only `groups` attribute of a User (RFC 7643 §4.1.2): direct memberships.
