@@ -38,7 +38,7 @@ pub use reads::ReadCount;
 pub use redact::{body_for_log, unparsed_body_for_log, LOGGED_BODY_LIMIT};
 pub use resources::{Ctx, Rendered, LOOKUP, TEST_CONNECTION};
 pub use retention::{PurgeReport, RetentionPolicy};
-pub use tenants::Tenant;
+pub use tenants::{Tenant, TenantChange};
 
 use crate::clock::Clock;
 use crate::storage::Db;

@@ -1,7 +1,7 @@
 //! `scimd tenant create|set|list`.
 
 use super::{anyhow_lite::Result, open, print_json, Common};
-use crate::service::{default_metadata_url, EntraJwtChange, ENTRA_DEFAULT_AUDIENCE};
+use crate::service::{default_metadata_url, EntraJwtChange, TenantChange, ENTRA_DEFAULT_AUDIENCE};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -81,32 +81,24 @@ pub fn run(cmd: TenantCommand) -> Result<()> {
             common,
             json,
         } => {
-            let entra = EntraJwtChange {
-                entra_tenant_id,
-                jwt_audience,
-                entra_metadata_url,
+            let change = TenantChange {
+                strict,
+                log_reads,
+                entra: EntraJwtChange {
+                    entra_tenant_id,
+                    jwt_audience,
+                    entra_metadata_url,
+                },
+                rate_limit_per_sec: rate_limit,
+                ip_allowlist,
             };
-            let entra_given = entra.entra_tenant_id.is_some()
-                || entra.jwt_audience.is_some()
-                || entra.entra_metadata_url.is_some();
-            let limits_given = rate_limit.is_some() || ip_allowlist.is_some();
-            if strict.is_none() && log_reads.is_none() && !entra_given && !limits_given {
+            if change.is_empty() {
                 return Err(
                     "nothing to set: give --strict, --log-reads, --entra-tenant-id, --jwt-audience, --entra-metadata-url, --rate-limit or --ip-allowlist"
                         .into(),
                 );
             }
-            let services = open(&common.config()?)?;
-            let mut t = services.require_tenant(&name)?;
-            if strict.is_some() || log_reads.is_some() {
-                t = services.set_tenant_flags(&name, strict, log_reads)?;
-            }
-            if entra_given {
-                t = services.set_tenant_entra_jwt(&name, entra)?;
-            }
-            if limits_given {
-                t = services.set_tenant_limits(&name, rate_limit, ip_allowlist.as_deref())?;
-            }
+            let t = open(&common.config()?)?.change_tenant(&name, change)?;
             if json {
                 return print_json(&t);
             }

@@ -36,6 +36,14 @@ pub struct EntraJwtChange {
     pub entra_metadata_url: Option<String>,
 }
 
+impl EntraJwtChange {
+    pub fn is_empty(&self) -> bool {
+        self.entra_tenant_id.is_none()
+            && self.jwt_audience.is_none()
+            && self.entra_metadata_url.is_none()
+    }
+}
+
 /// The `iss` claim, read before the signature is checked: it only picks the key to check with.
 fn unverified_issuer(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;

@@ -1,6 +1,27 @@
 //! Tenants: one connected Entra directory each; every row of the store belongs to one.
 
-use super::{ServiceError, Services};
+use super::{EntraJwtChange, ServiceError, Services};
+
+/// A change to a tenant's settings; every `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct TenantChange {
+    pub strict: Option<bool>,
+    pub log_reads: Option<bool>,
+    pub entra: EntraJwtChange,
+    pub rate_limit_per_sec: Option<u64>,
+    pub ip_allowlist: Option<String>,
+}
+
+impl TenantChange {
+    /// Whether nothing would change (callers answer with their own "nothing to set" message).
+    pub fn is_empty(&self) -> bool {
+        self.strict.is_none()
+            && self.log_reads.is_none()
+            && self.entra.is_empty()
+            && self.rate_limit_per_sec.is_none()
+            && self.ip_allowlist.is_none()
+    }
+}
 use crate::storage::{rows::NewTenant, rows::TenantRow, tenants};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -116,6 +137,26 @@ impl Services {
                 "no tenant named {name:?}; create it with `scimd tenant create {name}`"
             ))
         })
+    }
+
+    /// Apply every part of `change` that is set (the CLI's `tenant set` and the admin API's
+    /// `PATCH /tenants/{name}` both come here), returning the tenant as it is afterwards.
+    pub fn change_tenant(&self, name: &str, change: TenantChange) -> Result<Tenant, ServiceError> {
+        let mut t = self.require_tenant(name)?;
+        if change.strict.is_some() || change.log_reads.is_some() {
+            t = self.set_tenant_flags(name, change.strict, change.log_reads)?;
+        }
+        if !change.entra.is_empty() {
+            t = self.set_tenant_entra_jwt(name, change.entra)?;
+        }
+        if change.rate_limit_per_sec.is_some() || change.ip_allowlist.is_some() {
+            t = self.set_tenant_limits(
+                name,
+                change.rate_limit_per_sec,
+                change.ip_allowlist.as_deref(),
+            )?;
+        }
+        Ok(t)
     }
 
     /// Change a tenant's flags; `None` keeps the current value. Takes effect at once in this

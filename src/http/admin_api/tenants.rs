@@ -4,7 +4,7 @@ use super::{blocking, json_body, services, Admin};
 use crate::http::error::AdminError;
 use crate::http::routes::root_url;
 use crate::http::AppState;
-use crate::service::{EntraJwtChange, Tenant};
+use crate::service::{EntraJwtChange, Tenant, TenantChange};
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -101,35 +101,24 @@ pub async fn update(
         rate_limit_per_sec,
         ip_allowlist,
     } = json_body(&body)?;
-    let entra = EntraJwtChange {
-        entra_tenant_id,
-        jwt_audience,
-        entra_metadata_url,
+    let change = TenantChange {
+        strict,
+        log_reads,
+        entra: EntraJwtChange {
+            entra_tenant_id,
+            jwt_audience,
+            entra_metadata_url,
+        },
+        rate_limit_per_sec,
+        ip_allowlist,
     };
-    let entra_given = entra.entra_tenant_id.is_some()
-        || entra.jwt_audience.is_some()
-        || entra.entra_metadata_url.is_some();
-    let limits_given = rate_limit_per_sec.is_some() || ip_allowlist.is_some();
-    if strict.is_none() && log_reads.is_none() && !entra_given && !limits_given {
+    if change.is_empty() {
         return Err(AdminError::bad_request(
             "send any of {\"strict\": bool, \"log_reads\": bool, \"entra_tenant_id\", \"jwt_audience\", \"entra_metadata_url\": string, \"rate_limit_per_sec\": number, \"ip_allowlist\": string}",
         ));
     }
     let name = name.into_inner();
-    let t = blocking(services(&state), move |s| {
-        let mut t = s.require_tenant(&name)?;
-        if strict.is_some() || log_reads.is_some() {
-            t = s.set_tenant_flags(&name, strict, log_reads)?;
-        }
-        if entra_given {
-            t = s.set_tenant_entra_jwt(&name, entra)?;
-        }
-        if limits_given {
-            t = s.set_tenant_limits(&name, rate_limit_per_sec, ip_allowlist.as_deref())?;
-        }
-        Ok(t)
-    })
-    .await?;
+    let t = blocking(services(&state), move |s| s.change_tenant(&name, change)).await?;
     Ok(HttpResponse::Ok().json(tenant_json(&t, &root(&req, &state))))
 }
 
