@@ -115,6 +115,39 @@ fn print_json(value: &impl serde::Serialize) -> anyhow_lite::Result<()> {
     Ok(())
 }
 
+/// Header of a credential table (tokens, admin tokens, OAuth clients).
+fn print_credential_header(id: &str, last_used: &str) {
+    println!(
+        "{id:<38} {:<20} {:<27} {last_used:<27} REVOKED",
+        "LABEL", "CREATED"
+    );
+}
+
+/// One credential row; absent times print as `-`.
+fn print_credential_row(
+    id: &str,
+    label: Option<&str>,
+    created: &str,
+    last_used: Option<&str>,
+    revoked: Option<&str>,
+) {
+    println!(
+        "{id:<38} {:<20} {created:<27} {:<27} {}",
+        label.unwrap_or_default(),
+        last_used.unwrap_or("-"),
+        revoked.unwrap_or("-")
+    );
+}
+
+/// A list of tokens (SCIM or admin) as a table.
+fn print_tokens(tokens: &[crate::service::TokenInfo]) {
+    print_credential_header("ID", "LAST USED");
+    for t in tokens {
+        let (last, revoked) = (t.last_used_at.as_deref(), t.revoked_at.as_deref());
+        print_credential_row(&t.id, t.label.as_deref(), &t.created_at, last, revoked);
+    }
+}
+
 /// A tiny boxed-error result for the process edge (design: `anyhow` only at edges; this keeps
 /// the dependency list short).
 pub mod anyhow_lite {

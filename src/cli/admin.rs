@@ -1,6 +1,6 @@
 //! `scimd admin token create|list|revoke`: tokens for the admin API and console (never SCIM).
 
-use super::{anyhow_lite::Result, open, print_json, Common};
+use super::{anyhow_lite::Result, open, print_json, print_tokens, Common};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -61,20 +61,7 @@ pub fn run(cmd: AdminCommand) -> Result<()> {
             if json {
                 return print_json(&tokens);
             }
-            println!(
-                "{:<38} {:<24} {:<28} {:<28} REVOKED",
-                "ID", "LABEL", "CREATED", "LAST USED"
-            );
-            for t in tokens {
-                println!(
-                    "{:<38} {:<24} {:<28} {:<28} {}",
-                    t.id,
-                    t.label.unwrap_or_default(),
-                    t.created_at,
-                    t.last_used_at.unwrap_or_else(|| "-".into()),
-                    t.revoked_at.unwrap_or_else(|| "-".into())
-                );
-            }
+            print_tokens(&tokens);
             Ok(())
         }
         AdminTokenCommand::Revoke { id, common, json } => {

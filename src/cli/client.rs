@@ -1,7 +1,9 @@
 //! `scimd client create|list|revoke|rotate|revoke-secret`: OAuth 2.0 clients (client
 //! credentials grant) of a tenant.
 
-use super::{anyhow_lite::Result, open, print_json, Common};
+use super::{
+    anyhow_lite::Result, open, print_credential_header, print_credential_row, print_json, Common,
+};
 use crate::service::{IssuedClient, SECRET_DAYS_DEFAULT};
 use clap::Subcommand;
 
@@ -122,18 +124,15 @@ pub fn run(cmd: ClientCommand) -> Result<()> {
             if json {
                 return print_json(&clients);
             }
-            println!(
-                "{:<38} {:<20} {:<26} {:<26} REVOKED",
-                "CLIENT ID", "LABEL", "CREATED", "LAST TOKEN"
-            );
+            print_credential_header("CLIENT ID", "LAST TOKEN");
             for c in clients {
-                println!(
-                    "{:<38} {:<20} {:<26} {:<26} {}",
-                    c.client_id,
-                    c.label.unwrap_or_default(),
-                    c.created_at,
-                    c.last_used_at.unwrap_or_else(|| "-".into()),
-                    c.revoked_at.unwrap_or_else(|| "-".into())
+                let (last, revoked) = (c.last_used_at.as_deref(), c.revoked_at.as_deref());
+                print_credential_row(
+                    &c.client_id,
+                    c.label.as_deref(),
+                    &c.created_at,
+                    last,
+                    revoked,
                 );
                 for s in c.secrets {
                     println!(

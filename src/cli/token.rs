@@ -1,6 +1,6 @@
 //! `scimd token create|list|revoke`.
 
-use super::{anyhow_lite::Result, open, print_json, Common};
+use super::{anyhow_lite::Result, open, print_json, print_tokens, Common};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -69,20 +69,7 @@ pub fn run(cmd: TokenCommand) -> Result<()> {
             if json {
                 return print_json(&tokens);
             }
-            println!(
-                "{:<38} {:<20} {:<26} {:<26} REVOKED",
-                "ID", "LABEL", "CREATED", "LAST USED"
-            );
-            for t in tokens {
-                println!(
-                    "{:<38} {:<20} {:<26} {:<26} {}",
-                    t.id,
-                    t.label.unwrap_or_default(),
-                    t.created_at,
-                    t.last_used_at.unwrap_or_else(|| "-".into()),
-                    t.revoked_at.unwrap_or_else(|| "-".into())
-                );
-            }
+            print_tokens(&tokens);
             Ok(())
         }
         TokenCommand::Revoke {

@@ -139,6 +139,17 @@ impl Pairs {
             .unwrap_or_default()
     }
 
+    /// The optional `label` of a new credential: at most 200 characters, empty = none.
+    pub fn label(&self) -> Result<Option<String>, ConsoleError> {
+        let label = self.get("label");
+        if label.chars().count() > 200 {
+            return Err(ConsoleError::bad_request(
+                "the label is too long: at most 200 characters",
+            ));
+        }
+        Ok(Some(label).filter(|l| !l.is_empty()))
+    }
+
     /// `page` (1-based), with a clear message for anything but a positive integer.
     pub fn page(&self) -> Result<u64, ConsoleError> {
         let raw = self.get("page");

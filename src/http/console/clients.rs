@@ -83,16 +83,10 @@ async fn create(
     body: String,
 ) -> Result<HttpResponse, ConsoleError> {
     let t = tenant_of(&req, &state).await?;
-    let label = Pairs::parse(&body)?.get("label");
-    if label.chars().count() > 200 {
-        return Err(ConsoleError::bad_request(
-            "the label is too long: at most 200 characters",
-        ));
-    }
+    let label = Pairs::parse(&body)?.label()?;
     let name = t.name.clone();
     let issued = block(&state, move |s| {
-        let label = Some(label.as_str()).filter(|l| !l.is_empty());
-        s.create_client(&name, label, SECRET_DAYS_DEFAULT)
+        s.create_client(&name, label.as_deref(), SECRET_DAYS_DEFAULT)
     })
     .await?;
     let root = root_url(&req, &state);

@@ -213,17 +213,9 @@ async fn create_token(
     body: String,
 ) -> Result<HttpResponse, ConsoleError> {
     let t = tenant_of(&req, &state).await?;
-    let label = Pairs::parse(&body)?.get("label");
-    if label.chars().count() > 200 {
-        return Err(ConsoleError::bad_request(
-            "the label is too long: at most 200 characters",
-        ));
-    }
+    let label = Pairs::parse(&body)?.label()?;
     let name = t.name.clone();
-    let issued = block(&state, move |s| {
-        s.create_token(&name, Some(label.as_str()).filter(|l| !l.is_empty()))
-    })
-    .await?;
+    let issued = block(&state, move |s| s.create_token(&name, label.as_deref())).await?;
     let url = tenant_url(&root_url(&req, &state), &t.name);
     Ok(ok(&token_page(&issued, &url)))
 }
