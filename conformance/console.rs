@@ -6,7 +6,7 @@ mod browser;
 mod escaping;
 mod pages;
 
-use crate::support::server::Reply;
+use crate::support::server::{send, Reply};
 use crate::support::TestServer;
 
 /// A console client: no redirect following, the session cookie sent when logged in.
@@ -56,27 +56,10 @@ impl<'a> Console<'a> {
         for (k, v) in headers {
             req = req.set(k, v);
         }
-        let result = match body {
+        send(match body {
             Some(b) => req.send_string(b),
             None => req.call(),
-        };
-        let resp = match result {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("transport error: {e}"),
-        };
-        let status = resp.status();
-        let headers = resp
-            .headers_names()
-            .into_iter()
-            .filter_map(|n| resp.header(&n).map(|v| (n.clone(), v.to_string())))
-            .collect();
-        let text = resp.into_string().unwrap_or_default();
-        Reply {
-            status,
-            headers,
-            text,
-        }
+        })
     }
 
     pub fn get(&self, path: &str) -> Reply {

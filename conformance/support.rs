@@ -123,3 +123,20 @@ pub fn each_server(body: impl Fn(&TestServer)) {
         }
     }
 }
+
+/// Run the built `scimd` binary with `args` against the database `url`; returns (success,
+/// stdout, stderr).
+pub fn scimd(url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimd"))
+        .args(args)
+        .args(["--database", url])
+        .env_remove("SCIMD_CONFIG")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap_or_else(|e| panic!("run scimd: {e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

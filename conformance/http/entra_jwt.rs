@@ -199,20 +199,7 @@ fn an_unknown_kid_refreshes_the_keys_at_most_once_per_interval() {
 fn scimd_tenant_set_configures_entra_jwts_and_checks_its_input() {
     let db = sqlite();
     let s = TestServer::start(&db.url);
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimd"))
-            .args(args)
-            .args(["--database", &db.url])
-            .env_remove("SCIMD_CONFIG")
-            .current_dir(std::env::temp_dir())
-            .output()
-            .expect("run scimd");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| crate::support::scimd(&db.url, args);
     let (ok, _, err) = run(&["tenant", "set", "acme", "--entra-tenant-id", "contoso"]);
     assert!(!ok && err.contains("GUID"), "{err}");
     let (ok, _, err) = run(&[

@@ -407,20 +407,7 @@ fn revoking_a_client_ends_its_tokens_and_rotation_keeps_the_other_secret() {
 fn scimd_client_create_list_revoke_from_the_command_line() {
     let db = sqlite();
     let s = TestServer::start(&db.url);
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimd"))
-            .args(args)
-            .args(["--database", &db.url])
-            .env_remove("SCIMD_CONFIG")
-            .current_dir(std::env::temp_dir())
-            .output()
-            .expect("run scimd");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| crate::support::scimd(&db.url, args);
     let (ok, out, err) = run(&[
         "client", "create", "--tenant", "acme", "--label", "entra", "--json",
     ]);

@@ -1,24 +1,9 @@
 //! `scimd logs` and `scimd admin token`, run as the built binary against a SQLite file.
 
 use crate::http::{create_user, expect};
+use crate::support::scimd;
 use crate::support::{sqlite, TestServer};
 use serde_json::Value;
-use std::process::Command;
-
-fn scimd(db: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scimd"))
-        .args(args)
-        .args(["--database", db])
-        .env_remove("SCIMD_CONFIG")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run scimd");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn scimd_logs_prints_the_log_as_ndjson_and_as_a_table() {

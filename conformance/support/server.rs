@@ -164,7 +164,8 @@ impl TestServer {
     }
 }
 
-fn send(result: Result<ureq::Response, ureq::Error>) -> Reply {
+/// The reply of a request, whatever its status (ureq reports 4xx/5xx as errors).
+pub fn send(result: Result<ureq::Response, ureq::Error>) -> Reply {
     let resp = match result {
         Ok(r) => r,
         Err(ureq::Error::Status(_, r)) => r,
