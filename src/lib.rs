@@ -11,3 +11,4 @@ pub mod http;
 pub mod scim;
 pub mod service;
 pub mod storage;
+pub mod sync;

@@ -1,0 +1,5 @@
+//! Pull mode: reconcile a tenant's store with Microsoft Graph (docs/pull-sync.md).
+//! fetch (graph) → mirror → desired state (scope) → plan (pure diff) → guard → apply through
+//! the service layer. Reaches storage only through `service`.
+
+pub mod graph;
