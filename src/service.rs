@@ -15,6 +15,7 @@ mod error;
 mod jwks;
 mod logs;
 mod oauth;
+pub mod pull;
 mod reads;
 mod redact;
 mod resources;

@@ -3,3 +3,7 @@
 //! the service layer. Reaches storage only through `service`.
 
 pub mod graph;
+pub mod guard;
+pub mod mapping;
+pub mod plan;
+pub mod scope;
