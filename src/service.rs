@@ -98,6 +98,10 @@ impl Services {
     pub fn db(&self) -> &Db {
         &self.db
     }
+    /// The time as this service sees it (injectable in tests).
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
+    }
     pub fn settings(&self) -> Settings {
         self.settings
     }

@@ -12,6 +12,6 @@ pub use config::{
     ScopeMode, DEFAULT_AUTHORITY_URL, DEFAULT_GRAPH_URL, DEFAULT_INTERVAL_SECS,
     DEFAULT_MAX_REMOVALS, DEFAULT_MAX_REMOVAL_PERCENT,
 };
-pub use mirror::{MirrorEdge, MirrorKind, MirrorObject, MirrorRemoval};
+pub use mirror::{MirrorEdge, MirrorKind, MirrorObject, MirrorRemoval, RoundEnd};
 pub use runs::{Lease, RunFinish, RunView, TRIGGER_APPROVAL, TRIGGER_MANUAL, TRIGGER_SCHEDULE};
 pub use snapshot::{StoreSnapshot, StoredGroup, StoredUser};

@@ -45,6 +45,16 @@ pub struct MirrorObject {
     pub removed: Option<MirrorRemoval>,
 }
 
+/// A completed round: its delta links, when it was a full one, and the assignments it read.
+#[derive(Debug, Clone, Copy)]
+pub struct RoundEnd<'a> {
+    pub users_link: &'a str,
+    pub groups_link: &'a str,
+    /// Set for a full round (whose unreported objects are swept).
+    pub full_at: Option<NaiveDateTime>,
+    pub assignments_hash: Option<&'a str>,
+}
+
 /// A direct membership edge; `member_kind` is `user`, `group` or `other`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MirrorEdge {
@@ -157,29 +167,25 @@ impl Services {
         })
     }
 
-    /// End of a complete full round: forget what it did not report, and keep its delta links.
-    /// Also used after a delta round (`full_at` = None, no sweep).
+    /// End of a complete round: keep its delta links (only now that its changes are stored);
+    /// after a full round also forget what it did not report.
     pub fn mirror_commit_round(
         &self,
         tenant_id: &str,
         run_id: &str,
-        sweep: bool,
-        users_link: &str,
-        groups_link: &str,
-        full_at: Option<NaiveDateTime>,
-        assignments_hash: Option<&str>,
+        round: &RoundEnd<'_>,
     ) -> Result<(), ServiceError> {
         self.db.write(|conn| {
-            if sweep {
+            if round.full_at.is_some() {
                 sync_mirror::sweep(conn, tenant_id, run_id)?;
             }
             sync_directories::save_round(
                 conn,
                 tenant_id,
-                Some(users_link),
-                Some(groups_link),
-                full_at,
-                assignments_hash,
+                Some(round.users_link),
+                Some(round.groups_link),
+                round.full_at,
+                round.assignments_hash,
             )?;
             Ok(())
         })
