@@ -11,6 +11,7 @@ mod etag;
 mod health;
 mod lists;
 mod oauth;
+mod tls;
 
 use crate::support::server::Reply;
 use crate::support::TestServer;
