@@ -4,6 +4,7 @@
 pub mod admin_api;
 mod cli;
 mod events;
+mod oauth;
 mod reads;
 mod retention;
 

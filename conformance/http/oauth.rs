@@ -376,6 +376,9 @@ fn revoking_a_client_ends_its_tokens_and_rotation_keeps_the_other_secret() {
         );
         let r = request(s, &token_url(s, Some("acme")), &[], &body);
         assert_oauth_error(&r, 401, "invalid_client");
+        let logged = crate::logs::last_event(s).detail.unwrap_or_default();
+        let why = format!("client secret {} expired at", second.secret_id);
+        assert!(logged.contains(&why), "{logged}");
         // Revoking the client ends the tokens it holds, at once.
         let third = s
             .services
