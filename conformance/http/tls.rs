@@ -60,9 +60,10 @@ fn https_speaks_tls_1_2_and_1_3_with_the_configured_certificate() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// TLS 1.1 is refused by the server: the openssl CLI is allowed to offer it (security level 0),
-/// and the server answers its hello with an alert and no certificate. The same command with
-/// TLS 1.2 gets through, so a refusal on the client side would fail this test.
+/// TLS 1.1 and 1.0 are refused by the server: the openssl CLI is allowed to offer them (security
+/// level 0), and the server answers the hello with an alert and no certificate (an openssl that
+/// would not offer them prints no alert, failing the test). The same command with TLS 1.2 gets
+/// through.
 #[test]
 fn tls_1_1_and_older_are_refused() {
     let dir = temp_dir("scimd-tls");

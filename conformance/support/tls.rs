@@ -1,14 +1,14 @@
 //! TLS fixtures: self-signed certificates made with the `openssl` CLI, and a rustls client that
-//! trusts exactly one of them and reports what the handshake negotiated and which certificate
-//! the server presented.
+//! trusts only the ones it is given and reports what the handshake negotiated and which
+//! certificate the server presented.
 
+pub use super::jwks::openssl;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, ProtocolVersion, SupportedProtocolVersion};
 use scimd::http::tls::TlsFiles;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,20 +19,6 @@ pub struct SelfSigned {
     pub key: PathBuf,
     /// The certificate's DER, to trust it and to recognise it.
     pub der: Vec<u8>,
-}
-
-/// Run the openssl CLI; panics with its stderr on failure.
-pub fn openssl(args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 impl SelfSigned {
