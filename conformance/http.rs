@@ -10,7 +10,9 @@ mod entra_jwt;
 mod etag;
 mod health;
 mod lists;
-mod oauth;
+pub mod oauth;
+mod oauth_admin;
+mod tls;
 
 use crate::support::server::Reply;
 use crate::support::TestServer;

@@ -1,9 +1,10 @@
 //! The provisioning log: what each request records, read counting, the admin API, retention
 //! and `scimd logs`, each test on every backend.
 
-mod admin_api;
+pub mod admin_api;
 mod cli;
 mod events;
+mod oauth;
 mod reads;
 mod retention;
 

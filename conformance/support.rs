@@ -11,6 +11,7 @@
 pub mod jwks;
 pub mod pg;
 pub mod server;
+pub mod tls;
 pub mod webdriver;
 
 pub use server::TestServer;
@@ -127,10 +128,16 @@ pub fn each_server(body: impl Fn(&TestServer)) {
 /// Run the built `scimd` binary with `args` against the database `url`; returns (success,
 /// stdout, stderr).
 pub fn scimd(url: &str, args: &[&str]) -> (bool, String, String) {
+    scimd_env(url, args, &[])
+}
+
+/// [`scimd`] with these extra environment variables.
+pub fn scimd_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimd"))
         .args(args)
         .args(["--database", url])
         .env_remove("SCIMD_CONFIG")
+        .envs(env.iter().copied())
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap_or_else(|e| panic!("run scimd: {e}"));

@@ -71,7 +71,14 @@ pub struct Common {
 impl Common {
     /// The effective configuration: file, environment, then these flags.
     pub fn config(&self) -> anyhow_lite::Result<Config> {
-        let mut cfg = Config::load(self.config.as_deref(), |k| std::env::var(k).ok())?;
+        let cfg = self.layered()?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// [`config`](Self::config) before validation, for commands with flags of their own to add.
+    pub fn layered(&self) -> anyhow_lite::Result<Config> {
+        let mut cfg = Config::layered(self.config.as_deref(), |k| std::env::var(k).ok())?;
         if let Some(db) = &self.database {
             cfg.database_url = db.clone();
         }
@@ -97,6 +104,17 @@ pub fn open(cfg: &Config) -> anyhow_lite::Result<Services> {
         entra_jwks_refresh_secs: cfg.entra_jwks_refresh_secs,
     };
     Ok(Services::new(db, Arc::new(SystemClock), settings))
+}
+
+/// The certificate and key files `serve` terminates TLS with, when configured.
+fn tls_files(cfg: &Config) -> Option<crate::http::tls::TlsFiles> {
+    match (&cfg.tls_cert_file, &cfg.tls_key_file) {
+        (Some(cert), Some(key)) => Some(crate::http::tls::TlsFiles {
+            cert_chain: cert.clone(),
+            private_key: key.clone(),
+        }),
+        _ => None,
+    }
 }
 
 /// Parse arguments and run; the error is printed by `main`.

@@ -14,8 +14,13 @@ pub struct Config {
     pub database_url: String,
     /// Address the server listens on.
     pub listen: String,
+    /// PEM certificate chain (server certificate first) when `serve` terminates TLS itself;
+    /// with `tls_key_file`. Unset: plain HTTP, e.g. behind a TLS-terminating proxy.
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of the certificate in `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
     /// External base URL (`https://scim.example.com`) used in `meta.location` and the Tenant
-    /// URL; defaults to `http://<listen>`.
+    /// URL; defaults to `http://<listen>` (`https://` with TLS).
     pub public_url: Option<String>,
     /// Database connections in the pool.
     pub pool_size: u32,
@@ -53,6 +58,8 @@ impl Default for Config {
         Config {
             database_url: "sqlite://scimd.db".into(),
             listen: "127.0.0.1:8080".into(),
+            tls_cert_file: None,
+            tls_key_file: None,
             public_url: None,
             pool_size: 16,
             workers: 0,
@@ -98,13 +105,23 @@ impl Config {
         file: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
+        let cfg = Self::layered(file, env)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// [`load`](Self::load) without the final check, for a caller that overlays command-line
+    /// flags first (a flag may complete what the file started, e.g. the TLS key and certificate).
+    pub fn layered(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let mut cfg = match file {
             Some(path) => Self::from_file(path)?,
             None if Path::new(DEFAULT_FILE).exists() => Self::from_file(Path::new(DEFAULT_FILE))?,
             None => Config::default(),
         };
         cfg.overlay_env(env)?;
-        cfg.validate()?;
         Ok(cfg)
     }
 
@@ -132,6 +149,12 @@ impl Config {
         }
         if let Some(v) = var("LISTEN") {
             self.listen = v;
+        }
+        if let Some(v) = var("TLS_CERT_FILE") {
+            self.tls_cert_file = Some(v.into());
+        }
+        if let Some(v) = var("TLS_KEY_FILE") {
+            self.tls_key_file = Some(v.into());
         }
         if let Some(v) = var("PUBLIC_URL") {
             self.public_url = Some(v);
@@ -178,6 +201,12 @@ impl Config {
                 ));
             }
         }
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            return bad(
+                "tls_cert_file and tls_key_file go together: set both to terminate TLS, or neither"
+                    .into(),
+            );
+        }
         if self.pool_size == 0 {
             return bad("pool_size must be at least 1".into());
         }
@@ -218,10 +247,16 @@ impl Config {
         )
     }
 
+    /// Whether `serve` terminates TLS itself.
+    pub fn tls(&self) -> bool {
+        self.tls_cert_file.is_some()
+    }
+
     /// The root URL clients reach this server at.
     pub fn root_url(&self) -> String {
         match &self.public_url {
             Some(u) => u.trim_end_matches('/').to_string(),
+            None if self.tls() => format!("https://{}", self.listen),
             None => format!("http://{}", self.listen),
         }
     }
@@ -312,6 +347,26 @@ mod tests {
         let env = |k: &str| (k == "SCIMD_TRUSTED_PROXIES").then(|| "proxy.local".to_string());
         let e = Config::load(Some(Path::new("/dev/null")), env).unwrap_err();
         assert!(e.to_string().contains("trusted_proxies"), "{e}");
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_makes_the_default_urls_https() {
+        let env = |k: &str| (k == "SCIMD_TLS_CERT_FILE").then(|| "/etc/scimd/cert.pem".to_string());
+        let e = Config::load(Some(Path::new("/dev/null")), env).unwrap_err();
+        assert!(e.to_string().contains("tls_key_file"), "{e}");
+        let env = |k: &str| match k {
+            "SCIMD_TLS_CERT_FILE" => Some("/etc/scimd/cert.pem".to_string()),
+            "SCIMD_TLS_KEY_FILE" => Some("/etc/scimd/key.pem".to_string()),
+            _ => None,
+        };
+        let c = Config::load(Some(Path::new("/dev/null")), env).unwrap();
+        assert_eq!(
+            c.tls_key_file.as_deref(),
+            Some(Path::new("/etc/scimd/key.pem"))
+        );
+        assert_eq!(c.token_url("a"), "https://127.0.0.1:8080/t/a/oauth2/token");
+        let plain = Config::load(Some(Path::new("/dev/null")), |_| None).unwrap();
+        assert_eq!(plain.tenant_url("a"), "http://127.0.0.1:8080/t/a/scim/v2");
     }
 
     #[test]

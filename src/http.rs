@@ -11,6 +11,7 @@ mod oauth;
 mod request_id;
 mod routes;
 mod scim_json;
+pub mod tls;
 
 pub use admin_auth::Admin;
 pub use auth::Principal;
@@ -19,6 +20,7 @@ pub use error::{AdminError, ApiError, OAuthError};
 use crate::service::Services;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// HTTP-level settings.
@@ -62,7 +64,7 @@ impl Default for HttpSettings {
 pub struct AppState {
     pub services: Services,
     pub settings: HttpSettings,
-    limits: std::sync::Arc<limits::Limits>,
+    limits: Arc<limits::Limits>,
 }
 
 impl AppState {
@@ -71,7 +73,7 @@ impl AppState {
         AppState {
             services,
             settings,
-            limits: std::sync::Arc::new(limits),
+            limits: Arc::new(limits),
         }
     }
 }
@@ -84,9 +86,13 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// Build and start the server on an already-bound listener; returns the running server
-/// (await it, or keep its handle to stop it).
-pub fn server(listener: TcpListener, state: AppState) -> std::io::Result<actix_web::dev::Server> {
+/// Build and start the server on an already-bound listener, speaking TLS with `tls` when given;
+/// returns the running server (await it, or keep its handle to stop it).
+pub fn server(
+    listener: TcpListener,
+    state: AppState,
+    tls: Option<&Arc<tls::Certificates>>,
+) -> std::io::Result<actix_web::dev::Server> {
     let workers = state.settings.workers;
     let timeout = state.settings.request_timeout;
     let mut server = HttpServer::new(move || {
@@ -95,8 +101,14 @@ pub fn server(listener: TcpListener, state: AppState) -> std::io::Result<actix_w
             .configure(configure(state.clone()))
     })
     .client_request_timeout(timeout.min(Duration::from_secs(60)))
-    .shutdown_timeout(10)
-    .listen(listener)?;
+    .shutdown_timeout(10);
+    server = match tls {
+        Some(certs) => {
+            let config = certs.server_config().map_err(std::io::Error::other)?;
+            server.listen_rustls_0_23(listener, config)?
+        }
+        None => server.listen(listener)?,
+    };
     if workers > 0 {
         server = server.workers(workers);
     }

@@ -21,6 +21,7 @@ mod redact;
 mod resources;
 mod retention;
 mod tenants;
+mod token_requests;
 
 pub use access_tokens::{AUDIENCE as ACCESS_TOKEN_AUDIENCE, ISSUER as ACCESS_TOKEN_ISSUER};
 pub use admin::{AdminPrincipal, IssuedAdminToken, ADMIN_TOKEN_PREFIX};
@@ -32,14 +33,13 @@ pub use credentials::{IssuedToken, Principal, TokenInfo, AUTH_CACHE_TTL};
 pub use entra_jwt::{default_metadata_url, EntraJwtChange, ENTRA_DEFAULT_AUDIENCE};
 pub use error::ServiceError;
 pub use logs::{EventExport, EventPage, EventQuery, EventView, ACTIONS, MAX_EVENTS_PAGE, OUTCOMES};
-pub use oauth::{
-    AccessToken, ClientInfo, ClientSecretInfo, IssuedClient, SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX,
-};
+pub use oauth::{ClientInfo, ClientSecretInfo, IssuedClient, SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX};
 pub use reads::ReadCount;
 pub use redact::{body_for_log, unparsed_body_for_log, LOGGED_BODY_LIMIT};
 pub use resources::{Ctx, Rendered, LOOKUP, TEST_CONNECTION};
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use tenants::{Tenant, TenantChange};
+pub use token_requests::AccessToken;
 
 use crate::clock::Clock;
 use crate::storage::Db;

@@ -11,16 +11,16 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
-const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+pub(crate) const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 
-fn token_url(s: &TestServer, tenant: Option<&str>) -> String {
+pub(crate) fn token_url(s: &TestServer, tenant: Option<&str>) -> String {
     match tenant {
         Some(t) => format!("{}/t/{t}/oauth2/token", s.root),
         None => format!("{}/oauth2/token", s.root),
     }
 }
 
-fn basic(id: &str, secret: &str) -> String {
+pub(crate) fn basic(id: &str, secret: &str) -> String {
     let raw = format!("{id}:{secret}");
     format!(
         "Basic {}",
@@ -29,7 +29,7 @@ fn basic(id: &str, secret: &str) -> String {
 }
 
 /// POST a token request with these headers (the form media type added) and body.
-fn request(s: &TestServer, url: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+pub(crate) fn request(s: &TestServer, url: &str, headers: &[(&str, &str)], body: &str) -> Reply {
     let mut all = vec![FORM];
     all.extend_from_slice(headers);
     s.raw("POST", url, &all, Some(body))
@@ -37,7 +37,7 @@ fn request(s: &TestServer, url: &str, headers: &[(&str, &str)], body: &str) -> R
 
 /// A token for acme's client through `client_secret_post` on the tenant's token URL.
 #[track_caller]
-fn token_for(s: &TestServer, id: &str, secret: &str) -> String {
+pub(crate) fn token_for(s: &TestServer, id: &str, secret: &str) -> String {
     let body = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
     let v = expect(&request(s, &token_url(s, Some("acme")), &[], &body), 200);
     v["access_token"]
@@ -47,7 +47,7 @@ fn token_for(s: &TestServer, id: &str, secret: &str) -> String {
 }
 
 #[track_caller]
-fn assert_oauth_error(r: &Reply, status: u16, error: &str) {
+pub(crate) fn assert_oauth_error(r: &Reply, status: u16, error: &str) {
     assert_eq!(r.status, status, "{}", r.text);
     assert_eq!(r.json()["error"], error, "{}", r.text);
     assert!(
@@ -63,7 +63,7 @@ fn assert_oauth_error(r: &Reply, status: u16, error: &str) {
     }
 }
 
-fn users(s: &TestServer, tenant: &str) -> String {
+pub(crate) fn users(s: &TestServer, tenant: &str) -> String {
     format!("{}/t/{tenant}/scim/v2/Users", s.root)
 }
 
@@ -376,6 +376,9 @@ fn revoking_a_client_ends_its_tokens_and_rotation_keeps_the_other_secret() {
         );
         let r = request(s, &token_url(s, Some("acme")), &[], &body);
         assert_oauth_error(&r, 401, "invalid_client");
+        let logged = crate::logs::last_event(s).detail.unwrap_or_default();
+        let why = format!("client secret {} expired at", second.secret_id);
+        assert!(logged.contains(&why), "{logged}");
         // Revoking the client ends the tokens it holds, at once.
         let third = s
             .services

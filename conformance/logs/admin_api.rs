@@ -8,7 +8,13 @@ use crate::support::{each_server, TestServer};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
-fn admin(s: &TestServer, token: &str, method: &str, path: &str, body: Option<&Value>) -> Reply {
+pub(crate) fn admin(
+    s: &TestServer,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Reply {
     let url = format!("{}/admin/v1{path}", s.root);
     let auth = format!("Bearer {token}");
     let text = body.map(Value::to_string);
@@ -20,7 +26,7 @@ fn admin(s: &TestServer, token: &str, method: &str, path: &str, body: Option<&Va
 }
 
 #[track_caller]
-fn admin_error(r: &Reply, status: u16, needle: &str) {
+pub(crate) fn admin_error(r: &Reply, status: u16, needle: &str) {
     assert_eq!(r.status, status, "{}", r.text);
     assert!(r
         .header("content-type")

@@ -18,7 +18,8 @@ pub struct RsaKey {
     n: String,
 }
 
-fn openssl(args: &[&str]) -> Vec<u8> {
+/// Run the openssl CLI; its stdout, or a panic with its stderr.
+pub fn openssl(args: &[&str]) -> Vec<u8> {
     let out = Command::new("openssl")
         .args(args)
         .output()

@@ -2,6 +2,7 @@
 //! background thread, against a fresh database of the chosen backend.
 
 use scimd::clock::SystemClock;
+use scimd::http::tls::Certificates;
 use scimd::http::{self, AppState, HttpSettings};
 use scimd::service::{Services, Settings};
 use scimd::storage::Db;
@@ -60,6 +61,25 @@ impl TestServer {
         settings: HttpSettings,
         service_settings: Settings,
     ) -> TestServer {
+        Self::launch(database_url, settings, service_settings, None)
+    }
+
+    /// A server that speaks only HTTPS, with `certs`; `root` and `base` are `https://` URLs
+    /// (which the ureq helpers cannot reach: `support::tls` has the client).
+    pub fn start_tls(database_url: &str, certs: Arc<Certificates>) -> TestServer {
+        let settings = HttpSettings {
+            auth_failure_limit: 0,
+            ..HttpSettings::default()
+        };
+        Self::launch(database_url, settings, Settings::default(), Some(certs))
+    }
+
+    fn launch(
+        database_url: &str,
+        settings: HttpSettings,
+        service_settings: Settings,
+        tls: Option<Arc<Certificates>>,
+    ) -> TestServer {
         let db = Db::connect(database_url, 8).expect("connect");
         db.migrate().expect("migrate");
         let services = Services::new(db, Arc::new(SystemClock), service_settings);
@@ -69,7 +89,8 @@ impl TestServer {
             .expect("token")
             .token;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let root = format!("http://{}", listener.local_addr().expect("addr"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let root = format!("{scheme}://{}", listener.local_addr().expect("addr"));
         let state = AppState::new(
             services.clone(),
             HttpSettings {
@@ -81,7 +102,7 @@ impl TestServer {
         let thread = std::thread::spawn(move || {
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
-                let server = http::server(listener, state).expect("server");
+                let server = http::server(listener, state, tls.as_ref()).expect("server");
                 let _ = tx.send(server.handle());
                 let _ = server.await;
             });

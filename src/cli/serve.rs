@@ -1,11 +1,14 @@
-//! `scimd serve`: migrate, make sure a tenant exists, listen; beside it, flush read counts and
-//! purge old provisioning events.
+//! `scimd serve`: migrate, make sure a tenant exists, listen (HTTP, or HTTPS with the configured
+//! certificate, reloaded on SIGHUP); beside it, flush read counts and purge old provisioning
+//! events.
 
-use super::{anyhow_lite::Result, open, Common};
+use super::{anyhow_lite::Result, open, tls_files, Common};
+use crate::http::tls::{reload_on_sighup, Certificates};
 use crate::http::{self, AppState, HttpSettings};
 use crate::service::Background;
 use crate::sync::scheduler::{holder_name, Scheduler};
 use clap::Args;
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Args)]
@@ -15,14 +18,22 @@ pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080).
     #[arg(long, env = "SCIMD_LISTEN")]
     pub listen: Option<String>,
+    /// Terminate TLS with this PEM certificate chain (with --tls-key-file); SIGHUP reloads it.
+    #[arg(long, env = "SCIMD_TLS_CERT_FILE", value_name = "FILE")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The PEM private key of --tls-cert-file.
+    #[arg(long, env = "SCIMD_TLS_KEY_FILE", value_name = "FILE")]
+    pub tls_key_file: Option<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
-    let mut cfg = args.common.config()?;
-    if let Some(l) = args.listen {
-        cfg.listen = l;
-        cfg.validate()?;
-    }
+    let mut cfg = args.common.layered()?;
+    cfg.listen = args.listen.unwrap_or(cfg.listen);
+    cfg.tls_cert_file = args.tls_cert_file.or(cfg.tls_cert_file);
+    cfg.tls_key_file = args.tls_key_file.or(cfg.tls_key_file);
+    cfg.validate()?;
+    // Bad certificate files stop the start, before anything is printed or migrated.
+    let certs = tls_files(&cfg).map(Certificates::load).transpose()?;
     let services = open(&cfg)?;
     let (tenant, token) = services.ensure_tenant_with_token(&cfg.default_tenant)?;
     if let Some(token) = token {
@@ -46,10 +57,14 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let listener = std::net::TcpListener::bind(&cfg.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     log::info!(
-        "scimd listening on http://{} (database: {})",
+        "scimd listening on {}://{} (database: {})",
+        if certs.is_some() { "https" } else { "http" },
         cfg.listen,
         crate::config::mask_url_password(&cfg.database_url)
     );
+    if let Some(c) = &certs {
+        log::info!("TLS certificate {}; SIGHUP reloads it", c.describe());
+    }
     let settings = HttpSettings {
         public_url: cfg.public_url.clone(),
         max_body_bytes: cfg.max_body_bytes,
@@ -63,8 +78,10 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let background = Background::start(services.clone(), cfg.retention())?;
     let scheduler = Scheduler::start(services.clone(), holder_name("serve"))?;
     let state = AppState::new(services, settings);
-    let served =
-        actix_web::rt::System::new().block_on(async move { http::server(listener, state)?.await });
+    let served = actix_web::rt::System::new().block_on(async move {
+        reload_on_sighup(certs.clone())?;
+        http::server(listener, state, certs.as_ref())?.await
+    });
     // Stopped (signal or error): write the reads counted since the last flush.
     background.stop();
     scheduler.stop();

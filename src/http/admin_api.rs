@@ -1,7 +1,8 @@
 //! The admin JSON API under `/admin/v1`: the provisioning log (query, one event, NDJSON export)
-//! and tenant administration. Authenticated by admin tokens only ([`Admin`]); errors are
+//! and tenant administration (tenants, SCIM tokens, OAuth clients). Authenticated by admin tokens only ([`Admin`]); errors are
 //! `{"error", "detail"}` ([`AdminError`]). docs/provisioning-log.md has examples.
 
+mod clients;
 mod events;
 mod tenants;
 
@@ -52,6 +53,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/tenants/{name}/tokens/{id}")
             .route(web::delete().to(tenants::revoke_token))
+            .default_service(web::to(method_not_allowed("DELETE"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/clients")
+            .route(web::get().to(clients::list))
+            .route(web::post().to(clients::create))
+            .default_service(web::to(method_not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/clients/{id}")
+            .route(web::delete().to(clients::revoke))
+            .default_service(web::to(method_not_allowed("DELETE"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/clients/{id}/secrets")
+            .route(web::post().to(clients::add_secret))
+            .default_service(web::to(method_not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/clients/{id}/secrets/{secret}")
+            .route(web::delete().to(clients::revoke_secret))
             .default_service(web::to(method_not_allowed("DELETE"))),
     )
     .service(

@@ -100,20 +100,11 @@ pub async fn block<T: Send + 'static>(
     }
 }
 
+pub use super::routes::{tenant_url, token_url};
+
 /// `scheme://host[:port]` clients reach this server at: `public_url`, else the request's own.
 pub fn root_url(req: &HttpRequest, state: &AppState) -> String {
-    match state.settings.public_url.as_deref() {
-        Some(u) => u.trim_end_matches('/').to_string(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    }
-}
-
-/// The Tenant URL to paste into Entra.
-pub fn tenant_url(root: &str, tenant: &str) -> String {
-    format!("{root}/t/{tenant}/scim/v2")
+    super::routes::root_url(req, state.settings.public_url.as_deref())
 }
 
 /// Decoded `application/x-www-form-urlencoded` pairs (a form body or a query string).

@@ -137,53 +137,64 @@ pub struct OAuthError {
     /// The RFC 6749 error code (`invalid_request`, `invalid_client`, …).
     pub error: &'static str,
     pub description: String,
+    /// Why, for the provisioning log, when the answer must not say (`invalid_client`).
+    pub reason: Option<String>,
 }
 
 impl OAuthError {
-    pub fn invalid_request(description: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
         OAuthError {
-            status: StatusCode::BAD_REQUEST,
-            error: "invalid_request",
+            status,
+            error,
             description: description.into(),
+            reason: None,
         }
     }
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
     /// One answer for every credential failure, so a caller learns nothing about which part
-    /// was wrong.
-    pub fn invalid_client() -> Self {
+    /// was wrong; `reason` is kept for the log.
+    pub fn invalid_client(reason: impl Into<String>) -> Self {
         OAuthError {
-            status: StatusCode::UNAUTHORIZED,
-            error: "invalid_client",
-            description: "client authentication failed: unknown client, wrong or expired secret, or revoked client".into(),
+            reason: Some(reason.into()),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication failed: unknown client, wrong or expired secret, or revoked client",
+            )
         }
     }
     pub fn unsupported_grant_type(grant: &str) -> Self {
-        OAuthError {
-            status: StatusCode::BAD_REQUEST,
-            error: "unsupported_grant_type",
-            description: format!(
-                "grant_type {grant:?} is not supported; use grant_type=client_credentials"
-            ),
-        }
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant_type {grant:?} is not supported; use grant_type=client_credentials"),
+        )
     }
     pub fn unavailable() -> Self {
-        OAuthError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            error: "temporarily_unavailable",
-            description: "the server is overloaded; retry later".into(),
-        }
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "the server is overloaded; retry later",
+        )
+    }
+    /// What the provisioning log says about this refusal.
+    pub fn log_detail(&self) -> &str {
+        self.reason.as_deref().unwrap_or(&self.description)
     }
     /// A failure on the server side, with the status the SCIM side would answer (503, 500).
     pub fn server(e: ServiceError) -> Self {
         let ApiError(scim) = ApiError::from(e);
-        OAuthError {
-            status: StatusCode::from_u16(scim.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            error: if scim.status == 503 {
+        Self::new(
+            StatusCode::from_u16(scim.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            if scim.status == 503 {
                 "temporarily_unavailable"
             } else {
                 "server_error"
             },
-            description: scim.detail,
-        }
+            scim.detail,
+        )
     }
 }
 

@@ -2,10 +2,12 @@
 //! grant (RFC 6749 §4.4). Credentials come as HTTP Basic (`client_secret_basic`) or in the form
 //! body (`client_secret_post`), never both; unknown parameters (`scope`, `resource`) are
 //! ignored, since what Entra sends there is not documented. On the tenant-qualified URL the
-//! client must belong to that tenant.
+//! client must belong to that tenant. Refusals are logged by the service against the tenant they
+//! aimed at (never the body: it holds the secret).
 
 use super::error::OAuthError;
 use super::limits::client_addr;
+use super::request_id::request_info;
 use super::AppState;
 use actix_web::http::header;
 use actix_web::ResponseError;
@@ -23,11 +25,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, OAuthError> {
-    Err(OAuthError {
-        status: actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        error: "invalid_request",
-        description: format!("{} is not supported here; use POST", req.method()),
-    })
+    Err(OAuthError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        format!("{} is not supported here; use POST", req.method()),
+    ))
 }
 
 async fn token(
@@ -35,17 +37,35 @@ async fn token(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, OAuthError> {
-    let form = form_pairs(&req, &body)?;
-    let grant = single(&form, "grant_type")?
-        .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;
-    if grant != "client_credentials" {
-        return Err(OAuthError::unsupported_grant_type(&grant));
-    }
-    let (client_id, client_secret) = credentials(&req, &form)?;
     let path_tenant = req.match_info().get("tenant").map(str::to_string);
+    let mut info = request_info(&req, None, None);
+    // The path only: a query string may carry what a confused client meant as a secret.
+    info.path = req.path().to_string();
     let services = state.services.clone();
+    let (client_id, client_secret) = match client_credentials(&req, &body) {
+        Ok(c) => c,
+        Err(e) => {
+            let claimed = claimed_client_id(&req, &body);
+            let (status, reason) = (e.status.as_u16(), e.log_detail().to_string());
+            let logged = web::block(move || {
+                services.refuse_token_request(
+                    claimed.as_deref(),
+                    path_tenant.as_deref(),
+                    status,
+                    &reason,
+                    &info,
+                )
+            })
+            .await;
+            // The refusal stands whether or not it could be logged.
+            if let Ok(Err(failure)) = logged {
+                log::error!("could not log a refused token request: {failure}");
+            }
+            return Err(e);
+        }
+    };
     let issued = web::block(move || {
-        services.issue_access_token(&client_id, &client_secret, path_tenant.as_deref())
+        services.issue_access_token(&client_id, &client_secret, path_tenant.as_deref(), &info)
     })
     .await
     .map_err(|_| OAuthError::unavailable())?
@@ -53,7 +73,7 @@ async fn token(
     let Some(issued) = issued else {
         return match state.limits.failed(client_addr(&req)) {
             Some(wait) => Ok(throttled(wait)),
-            None => Err(OAuthError::invalid_client()),
+            None => Err(OAuthError::invalid_client("logged by the service")),
         };
     };
     Ok(HttpResponse::Ok()
@@ -62,13 +82,32 @@ async fn token(
         .json(issued))
 }
 
+/// `(client_id, client_secret)` of a well-formed client credentials request.
+fn client_credentials(req: &HttpRequest, body: &[u8]) -> Result<(String, String), OAuthError> {
+    let form = form_pairs(req, body)?;
+    let grant = single(&form, "grant_type")?
+        .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;
+    if grant != "client_credentials" {
+        return Err(OAuthError::unsupported_grant_type(&grant));
+    }
+    credentials(req, &form)
+}
+
+/// The client id a refused request named (form first, then Basic), to attribute the refusal.
+fn claimed_client_id(req: &HttpRequest, body: &[u8]) -> Option<String> {
+    let from_form = form_pairs(req, body)
+        .ok()
+        .and_then(|form| single(&form, "client_id").ok().flatten());
+    from_form.or_else(|| basic(req).ok().flatten().map(|(id, _)| id))
+}
+
 /// 429 with the seconds to wait, after too many failed attempts from one address.
 fn throttled(wait: u64) -> HttpResponse {
-    let mut res = OAuthError {
-        status: actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-        error: "temporarily_unavailable",
-        description: "too many failed client authentications from this address; retry later".into(),
-    }
+    let mut res = OAuthError::new(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        "temporarily_unavailable",
+        "too many failed client authentications from this address; retry later",
+    )
     .error_response();
     res.headers_mut()
         .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
@@ -130,7 +169,10 @@ fn credentials(
         }
         None => match (form_id, form_secret) {
             (Some(id), Some(secret)) => Ok((id, secret)),
-            _ => Err(OAuthError::invalid_client()),
+            (Some(_), None) => Err(OAuthError::invalid_client("client_secret is missing")),
+            (None, _) => Err(OAuthError::invalid_client(
+                "no client credentials: neither HTTP Basic nor client_id and client_secret in the body",
+            )),
         },
     }
 }
@@ -141,24 +183,25 @@ fn basic(req: &HttpRequest) -> Result<Option<(String, String)>, OAuthError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
+    let malformed = || OAuthError::invalid_client("malformed HTTP Basic client credentials");
     let value = value.to_str().unwrap_or_default().trim();
     let Some((scheme, encoded)) = value.split_once(' ') else {
-        return Err(OAuthError::invalid_client());
+        return Err(malformed());
     };
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(OAuthError::invalid_client());
+        return Err(OAuthError::invalid_client(
+            "the Authorization header is not HTTP Basic client authentication",
+        ));
     }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(OAuthError::invalid_client)?;
-    let (id, secret) = decoded
-        .split_once(':')
-        .ok_or_else(OAuthError::invalid_client)?;
+        .ok_or_else(malformed)?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
     match (form_decode(id), form_decode(secret)) {
         (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => Ok(Some((id, secret))),
-        _ => Err(OAuthError::invalid_client()),
+        _ => Err(malformed()),
     }
 }
 

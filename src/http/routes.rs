@@ -67,6 +67,16 @@ pub fn base_url(req: &HttpRequest, public_url: Option<&str>) -> String {
     }
 }
 
+/// The Tenant URL to paste into Entra for `tenant`, under `root` (see [`root_url`]).
+pub fn tenant_url(root: &str, tenant: &str) -> String {
+    format!("{root}/t/{tenant}/scim/v2")
+}
+
+/// The OAuth token endpoint to paste into Entra for `tenant`, under `root`.
+pub fn token_url(root: &str, tenant: &str) -> String {
+    format!("{root}/t/{tenant}/oauth2/token")
+}
+
 /// A path segment by name (the tenant-qualified mount adds `{tenant}` before it).
 pub fn path_param(req: &HttpRequest, name: &str) -> String {
     req.match_info().get(name).unwrap_or_default().to_string()

@@ -55,18 +55,23 @@ impl Services {
         };
         let mut info = info.clone();
         info.credential_id = found.map(|p| p.credential_id);
-        let err = ScimError::unauthorized(reason);
+        self.record_refusal(&tenant.id, &info, &ScimError::unauthorized(reason));
+        Ok(None)
+    }
+
+    /// An `Authenticate` failure event for `tenant_id`. Best effort: the request is refused
+    /// whether or not this could be written.
+    pub(super) fn record_refusal(&self, tenant_id: &str, info: &RequestInfo, err: &ScimError) {
         let data = EventData {
             action: "Authenticate",
             ..Default::default()
         };
-        let row = audit::failure(&info, &tenant.id, self.clock.now(), &err, data);
+        let row = audit::failure(info, tenant_id, self.clock.now(), err, data);
         if let Err(e) = self
             .db
             .write(|conn| events::insert(conn, &row).map_err(ServiceError::from))
         {
             log::error!("could not record a refused request in the provisioning log: {e}");
         }
-        Ok(None)
     }
 }

@@ -2,14 +2,14 @@
 //! (several live at once for rotation, each with an expiry), and access tokens issued for them.
 //! Revoking a client ends its tokens too: every token is checked against its client.
 
-use super::credentials::{ct_eq, hash_secret, new_secret_with_prefix};
+use super::credentials::{hash_secret, new_secret_with_prefix};
 use super::{Principal, ServiceError, Services, Tenant};
 use crate::storage::rows::{OAuthClientRow, OAuthSecretRow};
 use crate::storage::time::rfc3339;
 use crate::storage::{oauth_clients, tenants};
 
 /// Client secrets start with this (secret scanners, logs).
-const CLIENT_SECRET_PREFIX: &str = "scimdcs_";
+pub(super) const CLIENT_SECRET_PREFIX: &str = "scimdcs_";
 /// Entra's gallery rules ask for client secrets that live one to three years.
 pub const SECRET_DAYS_DEFAULT: u32 = 730;
 pub const SECRET_DAYS_MAX: u32 = 1095;
@@ -41,14 +41,6 @@ pub struct ClientInfo {
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
     pub secrets: Vec<ClientSecretInfo>,
-}
-
-/// A successful token request: RFC 6749 §5.1.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct AccessToken {
-    pub access_token: String,
-    pub token_type: &'static str,
-    pub expires_in: u64,
 }
 
 fn check_days(days: u32) -> Result<(), ServiceError> {
@@ -188,53 +180,6 @@ impl Services {
             oauth_clients::revoke_secret(conn, client_id, secret_id, now)
                 .map_err(ServiceError::from)
         })
-    }
-
-    /// The token endpoint: an access token for a live client presenting a live secret, or
-    /// `None` (unknown client, wrong or expired secret, revoked client, or a client of another
-    /// tenant than `path_tenant`). The caller answers every `None` alike (`invalid_client`).
-    pub fn issue_access_token(
-        &self,
-        client_id: &str,
-        client_secret: &str,
-        path_tenant: Option<&str>,
-    ) -> Result<Option<AccessToken>, ServiceError> {
-        if !client_secret.starts_with(CLIENT_SECRET_PREFIX) {
-            return Ok(None);
-        }
-        let hash = hash_secret(client_secret);
-        let now = self.clock.now();
-        let found = self.db.read(|conn| {
-            let Some(secret) = oauth_clients::find_live_secret(conn, client_id, &hash, now)? else {
-                return Ok::<_, ServiceError>(None);
-            };
-            if !ct_eq(secret.secret_hash.as_bytes(), hash.as_bytes()) {
-                return Ok(None);
-            }
-            let Some(client) = oauth_clients::find(conn, client_id)? else {
-                return Ok(None);
-            };
-            Ok(tenants::find_by_id(conn, &client.tenant_id)?.map(|t| (client, t)))
-        })?;
-        let Some((client, tenant)) = found else {
-            return Ok(None);
-        };
-        if path_tenant.is_some_and(|name| name != tenant.name) {
-            return Ok(None);
-        }
-        let (access_token, expires_in) = self.sign_access_token(&tenant.id, &client.id)?;
-        let id = client.id.clone();
-        if let Err(e) = self
-            .db
-            .write(|conn| oauth_clients::touch(conn, &id, now).map_err(ServiceError::from))
-        {
-            log::warn!("could not record the last use of OAuth client {id}: {e}");
-        }
-        Ok(Some(AccessToken {
-            access_token,
-            token_type: "Bearer",
-            expires_in,
-        }))
     }
 
     /// The principal of a scimd access token, or why it is refused.

@@ -55,6 +55,21 @@ pub fn find_live_secret(
         .optional()?)
 }
 
+/// The secret of `client_id` with this hash, revoked or expired or not (to say why a token
+/// request was refused; [`find_live_secret`] decides).
+pub fn find_secret(
+    conn: &mut DbConn,
+    client_id: &str,
+    secret_hash: &str,
+) -> Result<Option<OAuthSecretRow>, StorageError> {
+    Ok(oauth_client_secrets::table
+        .filter(oauth_client_secrets::secret_hash.eq(secret_hash))
+        .filter(oauth_client_secrets::client_id.eq(client_id))
+        .select(OAuthSecretRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// A tenant's clients, revoked ones included, oldest first.
 pub fn list_for_tenant(
     conn: &mut DbConn,

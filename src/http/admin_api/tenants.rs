@@ -2,7 +2,7 @@
 
 use super::{blocking, json_body, services, Admin};
 use crate::http::error::AdminError;
-use crate::http::routes::root_url;
+use crate::http::routes::{root_url, tenant_url};
 use crate::http::AppState;
 use crate::service::{EntraJwtChange, Tenant, TenantChange};
 use actix_web::web::{self, Bytes};
@@ -23,11 +23,11 @@ fn tenant_json(t: &Tenant, root: &str) -> Value {
         "rate_limit_per_sec": t.rate_limit_per_sec,
         "ip_allowlist": t.ip_allowlist,
         "created_at": t.created_at,
-        "tenant_url": format!("{root}/t/{}/scim/v2", t.name),
+        "tenant_url": tenant_url(root, &t.name),
     })
 }
 
-fn root(req: &HttpRequest, state: &AppState) -> String {
+pub(super) fn root(req: &HttpRequest, state: &AppState) -> String {
     root_url(req, state.settings.public_url.as_deref())
 }
 
@@ -152,7 +152,7 @@ pub async fn create_token(
         s.create_token(&name, label.as_deref())
     })
     .await?;
-    let url = format!("{}/t/{}/scim/v2", root(&req, &state), t.tenant);
+    let url = tenant_url(&root(&req, &state), &t.tenant);
     Ok(HttpResponse::Created()
         .json(json!({"id": t.id, "tenant": t.tenant, "token": t.token, "tenant_url": url})))
 }

@@ -4,7 +4,7 @@
 use super::html::{badge, code, esc, heading, layout, link, table, text, time, url_part, Section};
 use super::session::Admin;
 use super::tenants::{tenant_of, tenant_path};
-use super::{block, ok, redirect, root_url, tenant_url, ConsoleError, Pairs};
+use super::{block, ok, redirect, root_url, tenant_url, token_url, ConsoleError, Pairs};
 use crate::http::AppState;
 use crate::service::{ClientInfo, IssuedClient, SECRET_DAYS_DEFAULT};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -15,11 +15,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/tenants/{tenant}/clients/{id}/revoke",
             web::post().to(revoke),
         );
-}
-
-/// The token endpoint to paste into Entra.
-fn token_url(root: &str, tenant: &str) -> String {
-    format!("{root}/t/{tenant}/oauth2/token")
 }
 
 /// The "OAuth clients" card of a tenant's page.
