@@ -37,9 +37,9 @@ impl Certificate {
 fn pem_body(pem: &str, label: &str) -> Result<Vec<u8>, String> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = pem.find(&begin).ok_or(format!("no {begin} line"))? + begin.len();
-    let stop = pem[start..].find(&end).ok_or(format!("no {end} line"))? + start;
-    let b64: String = pem[start..stop].split_whitespace().collect();
+    let (_, rest) = pem.split_once(&begin).ok_or(format!("no {begin} line"))?;
+    let (body, _) = rest.split_once(&end).ok_or(format!("no {end} line"))?;
+    let b64: String = body.split_whitespace().collect();
     STANDARD
         .decode(b64)
         .map_err(|e| format!("bad base64 in PEM: {e}"))
@@ -53,15 +53,16 @@ fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         (usize::from(first), rest)
     } else {
         let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
+        if n == 0 || n > 4 {
             return None;
         }
-        let len = rest[..n]
+        let (digits, rest) = (rest.get(..n)?, rest.get(n..)?);
+        let len = digits
             .iter()
             .fold(0usize, |l, &b| (l << 8) | usize::from(b));
-        (len, &rest[n..])
+        (len, rest)
     };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+    Some((tag, rest.get(..len)?, rest.get(len..)?))
 }
 
 const SEQUENCE: u8 = 0x30;
@@ -195,7 +196,7 @@ pub(crate) fn verify(
     let exp = claims.get("exp").and_then(Value::as_u64).unwrap_or(0);
     let nbf = claims.get("nbf").and_then(Value::as_u64).unwrap_or(0);
     // Five minutes of skew either way, as the identity platform allows.
-    if exp + 300 < now || nbf > now + 300 {
+    if exp.saturating_add(300) < now || nbf > now.saturating_add(300) {
         return Err(refuse(
             700024,
             format!("Client assertion is not within its valid time range. Current time: {now}, assertion valid from {nbf}, expiry time of assertion {exp}."),

@@ -146,7 +146,7 @@ pub(crate) fn serve(state: &mut State, call: &Call, c: Collection) -> Result<Rep
         if raw.eq_ignore_ascii_case("latest") {
             let spec = spec_from_query(call, c)?;
             let link = delta_link(state, &tenant_key, spec, seq, now, c);
-            return Ok(page_reply(state, c, None, link, true, Vec::new(), minimal));
+            return Ok(page_reply(state, c, None, link, true, Vec::new(), false));
         }
         let link = match state.sealer.open::<DeltaLink>(raw) {
             Some(d) if d.k == DELTA && d.t == tenant_key && d.spec.c == name(c) => d,
@@ -159,7 +159,7 @@ pub(crate) fn serve(state: &mut State, call: &Call, c: Collection) -> Result<Rep
             k: ROUND.into(),
             t: tenant_key.clone(),
             spec: link.spec,
-            from: Some(link.seq),
+            from: Some(link.seq.saturating_sub(state.delta_replay)),
             to: seq,
             at: None,
             mc: None,

@@ -11,7 +11,6 @@ use crate::members::{self, cast_kind, MemberQuery};
 use crate::query::{decode, Advanced, Query};
 use crate::reply::{GraphError, Reply, Result};
 use crate::request::Incoming;
-use crate::schema::{GROUP, USER};
 use crate::state::State;
 
 /// One authenticated Graph call.
@@ -85,50 +84,54 @@ fn route(state: &mut State, call: &Call) -> Result<Reply> {
         .collect::<Result<Vec<String>>>()?;
     let lower: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
     let l: Vec<&str> = lower.iter().map(String::as_str).collect();
-    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    // The original spelling of segment `i` (ids, UPNs and app ids keep their case).
+    let s = |i: usize| segments.get(i).map_or("", String::as_str);
     let is_cast = |seg: &str| seg.starts_with("microsoft.graph.");
     let relationship = |rel: &str| rel == "members" || rel == "transitivemembers";
     match l.as_slice() {
-        ["users"] => lists::list(state, call, &USER),
-        ["users", "$count"] => lists::count(state, call, &USER),
+        ["users"] => lists::list(state, call, Collection::Users),
+        ["users", "$count"] => lists::count(state, call, Collection::Users),
         ["users", "delta" | "delta()"] => delta::serve(state, call, Collection::Users),
-        ["users", _] => lists::user(state, call, s[1]),
-        ["users", _, "memberof"] => members::member_of(state, call, s[1]),
-        ["groups"] => lists::list(state, call, &GROUP),
-        ["groups", "$count"] => lists::count(state, call, &GROUP),
+        ["users", _] => lists::user(state, call, s(1)),
+        ["users", _, "memberof"] => members::member_of(state, call, s(1)),
+        ["groups"] => lists::list(state, call, Collection::Groups),
+        ["groups", "$count"] => lists::count(state, call, Collection::Groups),
         ["groups", "delta" | "delta()"] => delta::serve(state, call, Collection::Groups),
-        ["groups", _] => lists::group(state, call, s[1]),
-        ["groups", _, rel] if relationship(rel) => members(state, call, s[1], rel, None, false),
+        ["groups", _] => lists::group(state, call, s(1)),
+        ["groups", _, rel] if relationship(rel) => members(state, call, s(1), rel, None, false),
         ["groups", _, rel, "$count"] if relationship(rel) => {
-            members(state, call, s[1], rel, None, true)
+            members(state, call, s(1), rel, None, true)
         }
         ["groups", _, rel, cast] if relationship(rel) && is_cast(cast) => {
-            members(state, call, s[1], rel, Some(cast), false)
+            members(state, call, s(1), rel, Some(cast), false)
         }
         ["groups", _, rel, cast, "$count"] if relationship(rel) && is_cast(cast) => {
-            members(state, call, s[1], rel, Some(cast), true)
+            members(state, call, s(1), rel, Some(cast), true)
         }
         ["serviceprincipals"] => apps::list(state, call),
         ["serviceprincipals", id] => apps::get(state, call, &SpKey::Id((*id).to_owned())),
         ["serviceprincipals", _, "approleassignedto"] => {
-            apps::assigned_to(state, call, &SpKey::Id(s[1].to_owned()))
+            apps::assigned_to(state, call, &SpKey::Id(s(1).to_owned()))
         }
-        [sp] if SpKey::from_segment(s[0]).is_some() && sp.starts_with("serviceprincipals(") => {
-            let key = SpKey::from_segment(s[0]).ok_or_else(|| GraphError::no_segment(s[0]))?;
+        [sp] if SpKey::from_segment(s(0)).is_some() && sp.starts_with("serviceprincipals(") => {
+            let key = SpKey::from_segment(s(0)).ok_or_else(|| GraphError::no_segment(s(0)))?;
             apps::get(state, call, &key)
         }
-        [_, "approleassignedto"] if SpKey::from_segment(s[0]).is_some() => {
-            let key = SpKey::from_segment(s[0]).ok_or_else(|| GraphError::no_segment(s[0]))?;
+        [_, "approleassignedto"] if SpKey::from_segment(s(0)).is_some() => {
+            let key = SpKey::from_segment(s(0)).ok_or_else(|| GraphError::no_segment(s(0)))?;
             apps::assigned_to(state, call, &key)
         }
         ["directory", "deleteditems", "microsoft.graph.user"] => {
-            lists::deleted_items(state, call, &USER)
+            lists::deleted_items(state, call, Collection::Users)
         }
         ["directory", "deleteditems", "microsoft.graph.group"] => {
-            lists::deleted_items(state, call, &GROUP)
+            lists::deleted_items(state, call, Collection::Groups)
         }
         _ => {
-            let unknown = s.iter().find(|seg| !seg.is_empty()).copied().unwrap_or("");
+            let unknown = segments
+                .iter()
+                .find(|seg| !seg.is_empty())
+                .map_or("", String::as_str);
             Err(GraphError::no_segment(unknown))
         }
     }

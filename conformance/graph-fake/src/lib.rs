@@ -15,6 +15,11 @@
 //! - `$filter` supports only what graph.md lists; anything else is a 400;
 //! - client assertions are checked against the wall clock, not the fake clock.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 mod apps;
 mod assertion;
 mod auth;
@@ -355,6 +360,12 @@ impl FakeGraph {
     /// Service-chosen delta page size (default 200): objects plus `members@delta` entries.
     pub fn set_delta_page_size(&self, n: usize) {
         self.with(|s| s.delta_page_size = n.max(1));
+    }
+
+    /// Incremental delta rounds re-deliver the last `n` changes before their deltaLink
+    /// (Graph may replay changes; the client must apply them idempotently). 0 = off.
+    pub fn set_delta_replay(&self, n: u64) {
+        self.with(|s| s.delta_replay = n);
     }
 
     /// Serve at most `n` items per list page whatever `$top` says.

@@ -1,6 +1,7 @@
 //! `/users`, `/groups` (lists, `$count`, single objects) and the recycle bin
 //! (`/directory/deletedItems/…`), plus helpers the other read endpoints share.
 
+use crate::changes::Collection;
 use crate::directory::{Id, Object, Tenant};
 use crate::filter::{parse_filter, Filter, Target};
 use crate::graph::Call;
@@ -84,47 +85,58 @@ pub(crate) fn require_count_header(call: &Call) -> Result<()> {
     }
 }
 
-/// A directory-object collection: users or groups.
-struct Entities<'a> {
+/// What differs between `/users` and `/groups`.
+struct Shape {
     schema: &'static Schema,
     target: Target,
-    objects: Box<dyn Iterator<Item = (&'a Id, &'a Object)> + 'a>,
+    /// Base throttling cost of a page (graph.md §3.3).
+    cost: u32,
 }
 
-fn entities<'t>(
-    t: &'t Tenant,
-    schema: &'static Schema,
-    after: Option<&str>,
-) -> Result<Entities<'t>> {
-    Ok(if std::ptr::eq(schema, &USER) {
-        Entities {
-            schema,
+fn shape(c: Collection) -> Shape {
+    match c {
+        Collection::Users => Shape {
+            schema: &USER,
             target: Target::Users,
-            objects: Box::new(range_after(&t.users, after)?),
-        }
-    } else {
-        Entities {
-            schema,
+            cost: 2,
+        },
+        Collection::Groups => Shape {
+            schema: &GROUP,
             target: Target::Groups,
-            objects: Box::new(range_after(&t.groups, after)?.map(|(id, g)| (id, &g.obj))),
-        }
+            cost: 1,
+        },
+    }
+}
+
+/// The collection's objects in id order, after `after`.
+fn objects<'t>(
+    t: &'t Tenant,
+    c: Collection,
+    after: Option<&str>,
+) -> Result<Box<dyn Iterator<Item = (&'t Id, &'t Object)> + 't>> {
+    Ok(match c {
+        Collection::Users => Box::new(range_after(&t.users, after)?),
+        Collection::Groups => Box::new(range_after(&t.groups, after)?.map(|(id, g)| (id, &g.obj))),
     })
 }
 
+fn require_read(call: &Call, c: Collection) -> Result<()> {
+    match c {
+        Collection::Users => call.caller.require_users(),
+        Collection::Groups => call.caller.require_groups(),
+    }
+}
+
 /// `GET /users`, `GET /groups`.
-pub(crate) fn list(state: &State, call: &Call, schema: &'static Schema) -> Result<Reply> {
-    require_read(call, schema)?;
+pub(crate) fn list(state: &State, call: &Call, c: Collection) -> Result<Reply> {
+    require_read(call, c)?;
+    let k = shape(c);
     let q = &call.query;
     q.reject_unsupported(call.advanced.eventual, false)?;
-    let select = Select::parse(q, &[schema], false)?;
-    let target = if std::ptr::eq(schema, &USER) {
-        Target::Users
-    } else {
-        Target::Groups
-    };
+    let select = Select::parse(q, &[k.schema], false)?;
     let filter = q
         .get("$filter")
-        .map(|f| parse_filter(f, target, call.advanced))
+        .map(|f| parse_filter(f, k.target, call.advanced))
         .transpose()?;
     let size = page_size(state, q)?;
     let listing = Listing {
@@ -134,54 +146,38 @@ pub(crate) fn list(state: &State, call: &Call, schema: &'static Schema) -> Resul
     };
     let after = listing.after(state)?;
     let t = tenant(state, call)?;
-    let indexes = select.indexes(schema);
-    let keep = |o: &Object| o.deleted_at.is_none() && matches(filter.as_ref(), schema, &o.props);
-    let page = entities(t, schema, after.as_deref())?;
-    let items = page
-        .objects
+    let indexes = select.indexes(k.schema);
+    let keep = |o: &Object| o.deleted_at.is_none() && matches(filter.as_ref(), k.schema, &o.props);
+    let items = objects(t, c, after.as_deref())?
         .filter(|(_, o)| keep(o))
-        .map(|(id, o)| (id.to_string(), render(page.schema, id, &o.props, &indexes)));
+        .map(|(id, o)| (id.to_string(), render(k.schema, id, &o.props, &indexes)));
     let (value, more) = take(items, size);
     let count = (call.advanced.counts() && after.is_none())
-        .then(|| entities(t, schema, None).map(|e| e.objects.filter(|(_, o)| keep(o)).count()))
+        .then(|| objects(t, c, None).map(|all| all.filter(|(_, o)| keep(o)).count()))
         .transpose()?;
     let next = more.map(|a| listing.next_link(state, &a));
-    let context = select.context(schema.entity_set);
-    let base_units = if page.target == Target::Users { 2 } else { 1 };
+    let context = select.context(k.schema.entity_set);
     Ok(
         Reply::json(collection(&state.base, &context, count, next, value))
-            .with_units(units(base_units, q)),
+            .with_units(units(k.cost, q)),
     )
 }
 
 /// `GET /users/$count`, `GET /groups/$count`.
-pub(crate) fn count(state: &State, call: &Call, schema: &'static Schema) -> Result<Reply> {
-    require_read(call, schema)?;
+pub(crate) fn count(state: &State, call: &Call, c: Collection) -> Result<Reply> {
+    require_read(call, c)?;
     require_count_header(call)?;
-    let target = if std::ptr::eq(schema, &USER) {
-        Target::Users
-    } else {
-        Target::Groups
-    };
+    let k = shape(c);
     let filter = call
         .query
         .get("$filter")
-        .map(|f| parse_filter(f, target, call.advanced))
+        .map(|f| parse_filter(f, k.target, call.advanced))
         .transpose()?;
     let t = tenant(state, call)?;
-    let n = entities(t, schema, None)?
-        .objects
-        .filter(|(_, o)| o.deleted_at.is_none() && matches(filter.as_ref(), schema, &o.props))
+    let n = objects(t, c, None)?
+        .filter(|(_, o)| o.deleted_at.is_none() && matches(filter.as_ref(), k.schema, &o.props))
         .count();
     Ok(Reply::text(n.to_string()))
-}
-
-fn require_read(call: &Call, schema: &Schema) -> Result<()> {
-    if std::ptr::eq(schema, &USER) {
-        call.caller.require_users()
-    } else {
-        call.caller.require_groups()
-    }
 }
 
 /// `GET /users/{id | userPrincipalName}`.
@@ -235,8 +231,9 @@ pub(crate) fn group(state: &State, call: &Call, key: &str) -> Result<Reply> {
 }
 
 /// `GET /directory/deletedItems/microsoft.graph.user|group`: the recycle bin.
-pub(crate) fn deleted_items(state: &State, call: &Call, schema: &'static Schema) -> Result<Reply> {
-    require_read(call, schema)?;
+pub(crate) fn deleted_items(state: &State, call: &Call, c: Collection) -> Result<Reply> {
+    require_read(call, c)?;
+    let schema = shape(c).schema;
     let q = &call.query;
     q.reject_unsupported(call.advanced.eventual, false)?;
     if q.has("$filter") {
@@ -255,8 +252,7 @@ pub(crate) fn deleted_items(state: &State, call: &Call, schema: &'static Schema)
     if select.explicit().is_none() {
         indexes.extend(schema.index("deletedDateTime"));
     }
-    let page = entities(t, schema, after.as_deref())?;
-    let items = page.objects.filter_map(|(id, o)| {
+    let items = objects(t, c, after.as_deref())?.filter_map(|(id, o)| {
         let deleted = o.deleted_at?;
         let mut v = render(schema, id, &o.props, &indexes);
         if let (Some(map), Some(i)) = (v.as_object_mut(), schema.index("deletedDateTime")) {

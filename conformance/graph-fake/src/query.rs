@@ -293,24 +293,17 @@ impl Select {
 /// Percent-decoding; `plus_as_space` for form and query encoding. `None` on bad escapes or
 /// non-UTF-8 results.
 pub(crate) fn decode(s: &str, plus_as_space: bool) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
             b'%' => {
-                let hex = s.get(i + 1..i + 3)?;
+                let hex = [bytes.next()?, bytes.next()?];
+                let hex = std::str::from_utf8(&hex).ok()?;
                 out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
             }
-            b'+' if plus_as_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
+            b'+' if plus_as_space => out.push(b' '),
+            b => out.push(b),
         }
     }
     String::from_utf8(out).ok()

@@ -195,9 +195,11 @@ impl Schema {
     }
 
     pub fn defaults(&self) -> Vec<u8> {
-        (0..self.props.len())
-            .filter(|&i| self.props[i].default)
-            .filter_map(|i| u8::try_from(i).ok())
+        self.props
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.default)
+            .filter_map(|(i, _)| u8::try_from(i).ok())
             .collect()
     }
 
@@ -234,19 +236,18 @@ impl Props {
 
     /// Sets (or with `null`, clears) a property; true when the value changed.
     pub fn set(&mut self, index: u8, value: Value) -> bool {
-        let at = self.0.iter().position(|(i, _)| *i == index);
-        match (at, value.is_null()) {
-            (Some(at), true) => {
-                self.0.remove(at);
+        if value.is_null() {
+            let before = self.0.len();
+            self.0.retain(|(i, _)| *i != index);
+            return self.0.len() != before;
+        }
+        match self.0.iter_mut().find(|(i, _)| *i == index) {
+            Some((_, old)) if *old == value => false,
+            Some((_, old)) => {
+                *old = value;
                 true
             }
-            (None, true) => false,
-            (Some(at), false) if self.0[at].1 == value => false,
-            (Some(at), false) => {
-                self.0[at].1 = value;
-                true
-            }
-            (None, false) => {
+            None => {
                 self.0.push((index, value));
                 true
             }

@@ -109,9 +109,11 @@ pub(crate) fn seed(
         t.insert_group(id, props);
         if !user_ids.is_empty() {
             for k in 0..per_group {
-                let user = user_ids[(g * per_group + k) % user_ids.len()];
-                // Both ids were just created: this cannot fail.
-                let _ = t.add_member(&id, &user);
+                let at = g.wrapping_mul(per_group).wrapping_add(k) % user_ids.len();
+                if let Some(user) = user_ids.get(at) {
+                    // Both ids were just created: this cannot fail.
+                    let _ = t.add_member(&id, user);
+                }
             }
         }
         group_ids.push(id);

@@ -57,6 +57,8 @@ pub(crate) struct State {
     pub token_lifetime: u64,
     pub delta_page_size: usize,
     pub list_page_cap: Option<usize>,
+    /// Incremental delta rounds start this many change-log entries early (replays).
+    pub delta_replay: u64,
     pub faults: Vec<Armed>,
     pub log: Vec<LoggedRequest>,
     /// Seed batches so far (keeps seeded names unique).
@@ -74,6 +76,7 @@ impl State {
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             delta_page_size: DEFAULT_DELTA_PAGE,
             list_page_cap: None,
+            delta_replay: 0,
             faults: Vec::new(),
             log: Vec::new(),
             seeds: 0,

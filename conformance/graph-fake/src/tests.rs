@@ -5,6 +5,7 @@ mod client;
 mod delta;
 mod faults;
 mod lists;
+mod robustness;
 mod scale;
 mod token;
 
@@ -129,4 +130,10 @@ pub(crate) fn ids(items: &[Value]) -> Vec<String> {
         .iter()
         .map(|v| v["id"].as_str().unwrap_or_default().to_owned())
         .collect()
+}
+
+#[test]
+fn the_fake_can_be_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<FakeGraph>();
 }

@@ -102,15 +102,19 @@ fn form(body: &[u8]) -> Result<Vec<(String, String)>, Refusal> {
         .collect()
 }
 
-/// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
-fn basic(header: Option<&str>) -> Option<(String, String)> {
+/// `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1) → the
+/// client id and the secret as sent and as decoded (many clients skip the urlencoding, so
+/// either spelling is accepted).
+fn basic(header: Option<&str>) -> Option<(String, Vec<String>)> {
     let (scheme, b64) = header?.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
     let raw = String::from_utf8(STANDARD.decode(b64.trim()).ok()?).ok()?;
     let (id, secret) = raw.split_once(':')?;
-    Some((decode(id, true)?, decode(secret, true)?))
+    let mut secrets = vec![secret.to_owned()];
+    secrets.extend(decode(secret, true));
+    Some((decode(id, true).unwrap_or_else(|| id.to_owned()), secrets))
 }
 
 fn issue(state: &mut State, tenant_id: &str, req: &Incoming, now: u64) -> Result<Value, Refusal> {
@@ -184,11 +188,11 @@ fn issue(state: &mut State, tenant_id: &str, req: &Incoming, now: u64) -> Result
     let app = tenant.apps.get(&client_id).ok_or_else(not_found)?;
     let sp = tenant.sp_by_app(&client_id).ok_or_else(not_found)?.1;
 
-    let secret = field("client_secret")
-        .map(str::to_owned)
+    let secrets = field("client_secret")
+        .map(|s| vec![s.to_owned()])
         .or(basic.map(|(_, s)| s));
     let assertion = field("client_assertion");
-    match (secret, assertion) {
+    match (secrets, assertion) {
         (Some(_), Some(_)) => {
             return Err(refuse(
                 400,
@@ -197,8 +201,8 @@ fn issue(state: &mut State, tenant_id: &str, req: &Incoming, now: u64) -> Result
                 "Only one of 'client_secret' and 'client_assertion' may be presented.",
             ))
         }
-        (Some(secret), None) => {
-            if app.secret.as_deref() != Some(secret.as_str()) {
+        (Some(secrets), None) => {
+            if !secrets.iter().any(|s| app.secret.as_deref() == Some(s.as_str())) {
                 return Err(refuse(
                     401,
                     "invalid_client",

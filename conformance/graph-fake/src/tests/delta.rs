@@ -292,3 +292,13 @@ fn groups_incremental_round_splits_members_too() {
         members
     );
 }
+
+#[test]
+fn replay_knob_redelivers_recent_changes() {
+    let env = Env::new();
+    let ada = env.user("ada");
+    let (_, _, link) = round(&env, "/v1.0/users/delta?$select=displayName", &[]);
+    env.fake.set_delta_replay(1);
+    let (items, _, _) = round(&env, &link, &[]);
+    assert_eq!(super::ids(&items), [ada.as_str()], "ada's creation, again");
+}

@@ -80,4 +80,30 @@ fn scale_seed_and_full_delta_round() {
     );
     let requests = env.fake.requests().len();
     println!("seed 100k/5k/500k: {seeded:.2?}; full users+groups delta round over HTTP: {pulled:.2?} ({requests} requests)");
+
+    // The same directory by full enumeration: users, groups, then each group's members.
+    env.fake.clear_requests();
+    let started = Instant::now();
+    let (users, _) = env.all_pages(
+        "/v1.0/users?$select=id,userPrincipalName,accountEnabled&$top=999",
+        &[],
+    );
+    let (groups, _) = env.all_pages("/v1.0/groups?$select=id,displayName&$top=999", &[]);
+    let mut memberships = 0;
+    for g in super::ids(&groups) {
+        let (members, _) = env.all_pages(
+            &format!("/v1.0/groups/{g}/members?$select=id&$top=999"),
+            &[],
+        );
+        memberships += members.len();
+    }
+    assert_eq!(
+        (users.len(), groups.len(), memberships),
+        (100_000, 5_000, 500_000)
+    );
+    let requests = env.fake.requests().len();
+    println!(
+        "full enumeration (users, groups, members per group): {:.2?} ({requests} requests)",
+        started.elapsed()
+    );
 }

@@ -57,6 +57,19 @@ fn secret_in_form_or_basic_yields_an_opaque_bearer_token() {
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["expires_in"], 60);
+
+    // Secrets with `+`/`%` work whether the client urlencoded them inside Basic or not.
+    env.fake.add_app(TENANT, "raw-app", "a+b%zz~");
+    for sent in ["a+b%zz~", "a%2Bb%25zz~"] {
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("raw-app:{sent}"));
+        let auth = format!("Basic {basic}");
+        let r = env.token_request(
+            TENANT,
+            &[("grant_type", "client_credentials"), ("scope", &scope)],
+            &[("Authorization", &auth)],
+        );
+        assert_eq!(r.status, 200, "{sent}: {}", r.text());
+    }
 }
 
 #[test]
