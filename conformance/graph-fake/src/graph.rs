@@ -73,8 +73,11 @@ pub(crate) fn serve(state: &mut State, req: &Incoming, batch_item: bool) -> Resu
 }
 
 fn route(state: &mut State, call: &Call) -> Result<Reply> {
+    // A trailing slash names the same resource.
     let segments = call
         .path
+        .strip_suffix('/')
+        .unwrap_or(call.path)
         .split('/')
         .skip(1)
         .map(|s| {
