@@ -149,12 +149,9 @@ impl GraphClient {
                 };
             }
             let err = GraphErrorBody::parse(&bytes);
+            // Support tickets need it; the body has it even when a proxy dropped the header.
             if let Some(id) = &err.request_id {
-                let mut state = self.state();
-                state
-                    .stats
-                    .last_request_id
-                    .get_or_insert_with(|| id.clone());
+                self.state().stats.last_request_id = Some(id.clone());
             }
             match classify(status, &err, after, call.area, call.delta) {
                 Verdict::Retry {
