@@ -11,6 +11,8 @@
 
 mod assertion;
 mod batch;
+#[cfg(test)]
+mod client_tests;
 mod delta;
 mod error;
 mod model;
