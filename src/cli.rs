@@ -6,6 +6,7 @@ mod config_check;
 mod logs;
 mod migrate;
 mod serve;
+mod sync;
 mod tenant;
 mod token;
 
@@ -51,6 +52,9 @@ pub enum Command {
     /// Manage admin tokens (admin API and console).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Pull mode: read users and groups from Microsoft Graph (docs/pull-sync.md).
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
 }
 
 /// Options every command shares.
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow_lite::Result<()> {
         Command::Config(c) => config_check::run(c),
         Command::Logs(a) => logs::run(a),
         Command::Admin(c) => admin::run(c),
+        Command::Sync(c) => sync::run(c),
     }
 }
 

@@ -15,6 +15,7 @@ mod error;
 mod jwks;
 mod logs;
 mod oauth;
+pub mod pull;
 mod reads;
 mod redact;
 mod resources;
@@ -96,6 +97,10 @@ impl Services {
     }
     pub fn db(&self) -> &Db {
         &self.db
+    }
+    /// The time as this service sees it (injectable in tests).
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
     }
     pub fn settings(&self) -> Settings {
         self.settings

@@ -2,4 +2,11 @@
 //! fetch (graph) → mirror → desired state (scope) → plan (pure diff) → guard → apply through
 //! the service layer. Reaches storage only through `service`.
 
+pub mod apply;
 pub mod graph;
+pub mod guard;
+pub mod mapping;
+pub mod plan;
+pub mod runner;
+pub mod scheduler;
+pub mod scope;

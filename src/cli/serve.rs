@@ -4,6 +4,7 @@
 use super::{anyhow_lite::Result, open, Common};
 use crate::http::{self, AppState, HttpSettings};
 use crate::service::Background;
+use crate::sync::scheduler::{holder_name, Scheduler};
 use clap::Args;
 use std::time::Duration;
 
@@ -60,11 +61,13 @@ pub fn run(args: ServeArgs) -> Result<()> {
         auth_failure_window: Duration::from_secs(cfg.auth_failure_window_secs),
     };
     let background = Background::start(services.clone(), cfg.retention())?;
+    let scheduler = Scheduler::start(services.clone(), holder_name("serve"))?;
     let state = AppState::new(services, settings);
     let served =
         actix_web::rt::System::new().block_on(async move { http::server(listener, state)?.await });
     // Stopped (signal or error): write the reads counted since the last flush.
     background.stop();
+    scheduler.stop();
     served?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 
 use super::schema::{
     admin_credentials, credentials, events, groups, memberships, oauth_client_secrets,
-    oauth_clients, signing_keys, tenants, users,
+    oauth_clients, signing_keys, sync_directories, sync_runs, tenants, users,
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -322,4 +322,66 @@ pub struct SigningKeyRow {
     /// The raw key, hex.
     pub secret: String,
     pub created_at: NaiveDateTime,
+}
+
+/// A tenant's pull-sync directory (configuration and state).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sync_directories, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SyncDirectoryRow {
+    pub tenant_id: String,
+    pub entra_tenant_id: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub certificate_pem: Option<String>,
+    pub private_key_pem: Option<String>,
+    pub authority_url: String,
+    pub graph_url: String,
+    pub mode: String,
+    /// Comma-separated Entra group object ids (`groups` mode).
+    pub group_ids: String,
+    pub app_id: Option<String>,
+    pub flatten: bool,
+    pub include_disabled: bool,
+    pub interval_secs: i64,
+    pub max_removals: i64,
+    pub max_removal_percent: i64,
+    pub enabled: bool,
+    pub needs_dry_run: bool,
+    pub users_delta_link: Option<String>,
+    pub groups_delta_link: Option<String>,
+    pub assignments_hash: Option<String>,
+    pub last_full_at: Option<NaiveDateTime>,
+    pub next_run_at: Option<NaiveDateTime>,
+    pub generation: i64,
+    pub lease_holder: Option<String>,
+    pub lease_expires_at: Option<NaiveDateTime>,
+    pub last_success_at: Option<NaiveDateTime>,
+    pub errored_since: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One pull-sync run (or a requested one, `status = pending`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sync_runs, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SyncRunRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub trigger: String,
+    pub requested_by: String,
+    pub dry_run: bool,
+    pub status: String,
+    pub round: Option<String>,
+    pub requested_at: NaiveDateTime,
+    pub started_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+    /// JSON: counts, Graph calls, throttle waits, progress.
+    pub summary: Option<String>,
+    /// JSON: the plan (dry runs) or the removals held back (quarantined runs).
+    pub plan: Option<String>,
+    pub plan_hash: Option<String>,
+    pub approved_at: Option<NaiveDateTime>,
+    pub approved_by: Option<String>,
+    pub error: Option<String>,
 }

@@ -161,6 +161,93 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_directories (tenant_id) {
+        tenant_id -> Text,
+        entra_tenant_id -> Text,
+        client_id -> Text,
+        client_secret -> Nullable<Text>,
+        certificate_pem -> Nullable<Text>,
+        private_key_pem -> Nullable<Text>,
+        authority_url -> Text,
+        graph_url -> Text,
+        mode -> Text,
+        group_ids -> Text,
+        app_id -> Nullable<Text>,
+        flatten -> Bool,
+        include_disabled -> Bool,
+        interval_secs -> BigInt,
+        max_removals -> BigInt,
+        max_removal_percent -> BigInt,
+        enabled -> Bool,
+        needs_dry_run -> Bool,
+        users_delta_link -> Nullable<Text>,
+        groups_delta_link -> Nullable<Text>,
+        assignments_hash -> Nullable<Text>,
+        last_full_at -> Nullable<Timestamp>,
+        next_run_at -> Nullable<Timestamp>,
+        generation -> BigInt,
+        lease_holder -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        errored_since -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sync_runs (id) {
+        id -> Text,
+        tenant_id -> Text,
+        trigger -> Text,
+        requested_by -> Text,
+        dry_run -> Bool,
+        status -> Text,
+        round -> Nullable<Text>,
+        requested_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        summary -> Nullable<Text>,
+        plan -> Nullable<Text>,
+        plan_hash -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sync_objects (tenant_id, kind, entra_id) {
+        tenant_id -> Text,
+        kind -> Text,
+        entra_id -> Text,
+        props -> Text,
+        removed -> Bool,
+        seen_run -> Text,
+    }
+}
+
+diesel::table! {
+    sync_edges (tenant_id, group_id, member_id) {
+        tenant_id -> Text,
+        group_id -> Text,
+        member_id -> Text,
+        member_kind -> Text,
+        seen_run -> Text,
+    }
+}
+
+diesel::table! {
+    sync_links (tenant_id, kind, entra_id) {
+        tenant_id -> Text,
+        kind -> Text,
+        entra_id -> Text,
+        resource_id -> Text,
+    }
+}
+
 diesel::joinable!(credentials -> tenants (tenant_id));
 diesel::joinable!(oauth_clients -> tenants (tenant_id));
 diesel::joinable!(oauth_client_secrets -> oauth_clients (client_id));
@@ -177,4 +264,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_clients,
     oauth_client_secrets,
     signing_keys,
+    sync_directories,
+    sync_runs,
+    sync_objects,
+    sync_edges,
+    sync_links,
 );

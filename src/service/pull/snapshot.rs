@@ -1,0 +1,146 @@
+//! The store as the reconciler compares it: every user and group of the tenant (the linked
+//! ones to diff, the others as candidates for linking), their memberships, and the links.
+
+use crate::service::{ServiceError, Services};
+use crate::storage::{scan, sync_mirror};
+use std::collections::HashMap;
+
+const PAGE: i64 = 5000;
+
+/// A stored user; `doc` stays serialised until the planner needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredUser {
+    pub id: String,
+    pub user_name_norm: String,
+    pub external_id: Option<String>,
+    pub active: bool,
+    /// Case-folded email values.
+    pub emails: Vec<String>,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredGroup {
+    pub id: String,
+    pub display_name_norm: String,
+    pub external_id: Option<String>,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoreSnapshot {
+    pub users: Vec<StoredUser>,
+    pub groups: Vec<StoredGroup>,
+    /// (group id, member id, member type) of every membership.
+    pub members: Vec<(String, String, String)>,
+    /// Entra object id → resource id, for the resources the reconciler owns.
+    pub user_links: HashMap<String, String>,
+    pub group_links: HashMap<String, String>,
+}
+
+impl Services {
+    /// Read the tenant's store for planning, a page at a time.
+    pub fn pull_snapshot(&self, tenant_id: &str) -> Result<StoreSnapshot, ServiceError> {
+        let mut snap = StoreSnapshot::default();
+        let mut emails: HashMap<String, Vec<String>> = HashMap::new();
+        let mut after: Option<(String, i64)> = None;
+        loop {
+            let page = self.db.read(|c| {
+                scan::emails(
+                    c,
+                    tenant_id,
+                    after.as_ref().map(|(u, p)| (u.as_str(), *p)),
+                    PAGE,
+                )
+            })?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.0.clone(), last.1));
+            for (user, _, value) in page {
+                emails.entry(user).or_default().push(value);
+            }
+        }
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .db
+                .read(|c| scan::users(c, tenant_id, after.as_deref(), PAGE))?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            snap.users.extend(page.into_iter().map(|u| StoredUser {
+                emails: emails.remove(&u.id).unwrap_or_default(),
+                id: u.id,
+                user_name_norm: u.user_name_norm,
+                external_id: u.external_id,
+                active: u.active,
+                doc: u.doc,
+            }));
+        }
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .db
+                .read(|c| scan::groups(c, tenant_id, after.as_deref(), PAGE))?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            snap.groups.extend(page.into_iter().map(|g| StoredGroup {
+                id: g.id,
+                display_name_norm: g.display_name_norm,
+                external_id: g.external_id,
+                doc: g.doc,
+            }));
+        }
+        let mut after: Option<(String, String)> = None;
+        loop {
+            let page = self.db.read(|c| {
+                scan::memberships(
+                    c,
+                    tenant_id,
+                    after.as_ref().map(|(g, m)| (g.as_str(), m.as_str())),
+                    PAGE,
+                )
+            })?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.0.clone(), last.1.clone()));
+            snap.members.extend(page);
+        }
+        let (users, groups) = self.db.read(|c| {
+            Ok::<_, ServiceError>((
+                sync_mirror::links(c, tenant_id, "user")?,
+                sync_mirror::links(c, tenant_id, "group")?,
+            ))
+        })?;
+        snap.user_links = users.into_iter().collect();
+        snap.group_links = groups.into_iter().collect();
+        Ok(snap)
+    }
+
+    /// Record that the reconciler owns `resource_id` as the Entra object `entra_id`.
+    pub fn link_pulled(
+        &self,
+        tenant_id: &str,
+        kind: super::MirrorKind,
+        entra_id: &str,
+        resource_id: &str,
+    ) -> Result<(), ServiceError> {
+        self.db.write(|c| {
+            Ok(sync_mirror::link(
+                c,
+                tenant_id,
+                kind.as_str(),
+                entra_id,
+                resource_id,
+            )?)
+        })
+    }
+
+    /// Forget a link (the resource was deleted, or no longer exists).
+    pub fn unlink_pulled(
+        &self,
+        tenant_id: &str,
+        kind: super::MirrorKind,
+        entra_id: &str,
+    ) -> Result<(), ServiceError> {
+        self.db
+            .write(|c| Ok(sync_mirror::unlink(c, tenant_id, kind.as_str(), entra_id)?))
+    }
+}

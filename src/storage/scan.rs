@@ -1,0 +1,101 @@
+//! Whole-tenant scans in key order, a page at a time: what the reconciler compares Graph
+//! against. Keyset paging keeps each query cheap however large the tenant.
+
+use super::rows::{GroupRow, UserRow};
+use super::schema::{groups, memberships, user_emails, users};
+use super::{DbConn, StorageError};
+use diesel::prelude::*;
+
+pub fn users(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserRow>, StorageError> {
+    let mut q = users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(users::id.gt(after));
+    }
+    Ok(q.order(users::id.asc())
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+pub fn groups(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<GroupRow>, StorageError> {
+    let mut q = groups::table
+        .filter(groups::tenant_id.eq(tenant_id))
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(groups::id.gt(after));
+    }
+    Ok(q.order(groups::id.asc())
+        .limit(limit)
+        .select(GroupRow::as_select())
+        .load(conn)?)
+}
+
+/// (user id, case-folded email) pairs.
+pub fn emails(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> Result<Vec<(String, i64, String)>, StorageError> {
+    let mut q = user_emails::table
+        .filter(user_emails::tenant_id.eq(tenant_id))
+        .into_boxed();
+    if let Some((u, p)) = after {
+        q = q.filter(
+            user_emails::user_id
+                .gt(u)
+                .or(user_emails::user_id.eq(u).and(user_emails::position.gt(p))),
+        );
+    }
+    Ok(
+        q.order((user_emails::user_id.asc(), user_emails::position.asc()))
+            .limit(limit)
+            .select((
+                user_emails::user_id,
+                user_emails::position,
+                user_emails::value_norm,
+            ))
+            .load(conn)?,
+    )
+}
+
+/// (group id, member id, member type) triples.
+pub fn memberships(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    after: Option<(&str, &str)>,
+    limit: i64,
+) -> Result<Vec<(String, String, String)>, StorageError> {
+    let mut q = memberships::table
+        .filter(memberships::tenant_id.eq(tenant_id))
+        .into_boxed();
+    if let Some((g, m)) = after {
+        q = q.filter(
+            memberships::group_id.gt(g).or(memberships::group_id
+                .eq(g)
+                .and(memberships::member_id.gt(m))),
+        );
+    }
+    Ok(
+        q.order((memberships::group_id.asc(), memberships::member_id.asc()))
+            .limit(limit)
+            .select((
+                memberships::group_id,
+                memberships::member_id,
+                memberships::member_type,
+            ))
+            .load(conn)?,
+    )
+}
