@@ -1,0 +1,3 @@
+//! Pull sync against the Graph fake (conformance/graph-fake).
+
+mod graph_client;
