@@ -7,3 +7,4 @@ mod logs;
 mod smoke;
 mod storage;
 mod support;
+mod sync_admin;
