@@ -4,6 +4,7 @@ mod console;
 mod entra;
 mod http;
 mod logs;
+mod pull;
 mod smoke;
 mod storage;
 mod support;

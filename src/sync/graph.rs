@@ -2,11 +2,27 @@
 //! client-credentials tokens (secret or certificate), paging, delta rounds, `$batch`,
 //! Retry-After / backoff, and error classification into what an admin can act on.
 //!
-//! CONTRACT (filled in by the Graph-client work): the reconciler only uses what is declared
-//! here. Blocking: runs on the reconciler's own thread.
+//! The reconciler only uses what is declared here. Blocking: runs on the reconciler's own
+//! thread (never inside an async runtime: `reqwest::blocking` would panic there).
+//!
+//! Submodules hold the parts: `token` and `assertion` (credentials), `request` (retries,
+//! pacing, headers, counters), `error` (classification), `paging`, `delta`, `model`
+//! (service principal, assignments) and `batch` (Test Connection).
+
+mod assertion;
+mod batch;
+#[cfg(test)]
+mod client_tests;
+mod delta;
+mod error;
+mod model;
+mod paging;
+mod request;
+mod token;
 
 use serde_json::{Map, Value};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// Where and as whom to call Graph (one Entra directory).
@@ -71,7 +87,9 @@ impl Default for Pacing {
 /// Access tokens shared by every client of this process, keyed by authority, tenant, client
 /// and credential.
 #[derive(Default)]
-pub struct TokenCache {}
+pub struct TokenCache {
+    entries: Mutex<HashMap<token::TokenKey, token::CachedToken>>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeltaKind {
@@ -168,38 +186,135 @@ pub enum GraphError {
     Malformed(String),
 }
 
-pub struct GraphClient {}
+pub struct GraphClient {
+    http: reqwest::blocking::Client,
+    pacing: Pacing,
+    tokens: Arc<TokenCache>,
+    token_key: token::TokenKey,
+    /// `{authority}/{tenant}/oauth2/v2.0/token`: also the assertion's audience.
+    token_url: String,
+    /// `{graph}/.default`
+    scope: String,
+    client_id: String,
+    proof: token::Proof,
+    /// `{graph}/v1.0`
+    api: String,
+    origin: paging::Origin,
+    state: Mutex<request::State>,
+}
 
 impl GraphClient {
+    /// Checks the settings (URLs, tenant id, certificate) without calling anything.
     pub fn new(
-        _settings: GraphSettings,
-        _pacing: Pacing,
-        _tokens: Arc<TokenCache>,
+        settings: GraphSettings,
+        pacing: Pacing,
+        tokens: Arc<TokenCache>,
     ) -> Result<GraphClient, GraphError> {
-        unimplemented!("Graph client")
+        let authority = settings.authority_url.trim_end_matches('/');
+        let graph = settings.graph_url.trim_end_matches('/');
+        for (name, url) in [("authority_url", authority), ("graph_url", graph)] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(config(
+                    "InvalidUrl",
+                    format!("{name} must be an http(s) URL"),
+                    "e.g. https://login.microsoftonline.com and https://graph.microsoft.com",
+                ));
+            }
+        }
+        let origin = paging::Origin::of(graph)
+            .ok_or_else(|| config("InvalidUrl", "graph_url is not a valid URL".to_string(), ""))?;
+        // The tenant goes into the token URL's path: a GUID or a domain, nothing else.
+        let tenant = &settings.entra_tenant_id;
+        if tenant.is_empty()
+            || !tenant
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        {
+            return Err(config(
+                "InvalidTenantId",
+                "the Entra tenant id must be a GUID or a verified domain".to_string(),
+                "Copy the Tenant ID from the Overview page of Microsoft Entra ID.",
+            ));
+        }
+        if settings.client_id.trim().is_empty() {
+            return Err(config(
+                "InvalidClientId",
+                "the application (client) id is empty".to_string(),
+                "Copy the Application (client) ID from the app registration's Overview page.",
+            ));
+        }
+        let proof = match &settings.credential {
+            Credential::Secret(s) => token::Proof::Secret(s.clone()),
+            Credential::Certificate {
+                private_key_pem,
+                certificate_pem,
+            } => token::Proof::Certificate(assertion::Signer::from_pem(
+                private_key_pem,
+                certificate_pem,
+            )?),
+        };
+        let http = reqwest::blocking::Client::builder()
+            .timeout(pacing.timeout)
+            // Links are followed by hand, after the host check; a redirect would bypass it.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("scimd/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| GraphError::Transient(format!("HTTP client: {e}")))?;
+        let scope = format!("{graph}/.default");
+        Ok(GraphClient {
+            http,
+            token_key: token::TokenKey::new(&settings, &scope),
+            token_url: format!("{authority}/{tenant}/oauth2/v2.0/token"),
+            scope,
+            client_id: settings.client_id.clone(),
+            proof,
+            api: format!("{graph}/v1.0"),
+            origin,
+            pacing,
+            tokens,
+            state: Mutex::new(request::State::default()),
+        })
     }
+
     /// One delta round: from `link` (a saved deltaLink) or, with `None`, the initial round
     /// (full state). Items go to `sink` page by page; returns the new deltaLink.
     pub fn delta(
         &self,
-        _kind: DeltaKind,
-        _link: Option<&str>,
-        _sink: &mut dyn FnMut(DeltaItem) -> Result<(), GraphError>,
+        kind: DeltaKind,
+        link: Option<&str>,
+        sink: &mut dyn FnMut(DeltaItem) -> Result<(), GraphError>,
     ) -> Result<String, GraphError> {
-        unimplemented!("Graph client")
+        self.delta_round(kind, link, sink)
     }
+
     /// The object id of the service principal of `app_id`; `None` when it has none here.
-    pub fn service_principal(&self, _app_id: &str) -> Result<Option<String>, GraphError> {
-        unimplemented!("Graph client")
+    pub fn service_principal(&self, app_id: &str) -> Result<Option<String>, GraphError> {
+        self.find_service_principal(app_id)
     }
-    pub fn app_role_assignments(&self, _sp_id: &str) -> Result<Vec<Assignment>, GraphError> {
-        unimplemented!("Graph client")
+
+    /// Everyone assigned to the service principal `sp_id`, all pages.
+    pub fn app_role_assignments(&self, sp_id: &str) -> Result<Vec<Assignment>, GraphError> {
+        self.list_assignments(sp_id)
     }
+
     /// Test Connection: token, then users, groups (and the service principal of `app_id`).
-    pub fn probe(&self, _app_id: Option<&str>) -> Result<ProbeReport, GraphError> {
-        unimplemented!("Graph client")
+    pub fn probe(&self, app_id: Option<&str>) -> Result<ProbeReport, GraphError> {
+        self.probe_batch(app_id)
     }
+
     pub fn stats(&self) -> GraphStats {
-        GraphStats::default()
+        self.state().stats.clone()
+    }
+
+    fn state(&self) -> MutexGuard<'_, request::State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn config(code: &str, message: String, hint: &str) -> GraphError {
+    GraphError::Config {
+        code: code.to_string(),
+        message,
+        hint: hint.to_string(),
     }
 }

@@ -1,0 +1,357 @@
+//! graph.md §5.1's scenario checklist: the directory changes in Entra, a run makes the store
+//! follow.
+
+use super::*;
+use graph_fake::NewUser;
+use serde_json::json;
+
+const T: &str = ENTRA_TENANT;
+
+fn upn(u: &NewUser) -> String {
+    u.user_principal_name.clone()
+}
+
+#[test]
+fn the_first_run_is_a_dry_run_then_the_store_follows_and_a_second_run_is_a_no_op() {
+    each(DirectoryChange::default, |p| {
+        let (ada, bob) = (NewUser::named("ada"), NewUser::named("bob"));
+        let ada_id = p.fake.create_user(T, ada.clone());
+        p.fake.create_user(T, bob.clone());
+        let eng = p.fake.create_group(T, "Eng");
+        p.fake.add_member(T, &eng, &ada_id);
+        let dry = p.sync();
+        assert_eq!(dry.status, "dry_run", "{dry:#?}");
+        assert_eq!(
+            dry.summary["planned"]["create_user"], 2,
+            "{:#}",
+            dry.summary
+        );
+        assert!(p.users().is_empty(), "a dry run writes nothing");
+        assert!(dry
+            .plan
+            .as_ref()
+            .is_some_and(|pl| pl["ops"].as_array().is_some_and(|o| o.len() >= 3)));
+
+        let run = p.sync();
+        assert_eq!(run.status, "succeeded", "{run:#?}");
+        let users = p.users();
+        assert_eq!(users.len(), 2);
+        let (active, external_id, _) = &users[&upn(&ada)];
+        assert!(*active);
+        assert_eq!(external_id.as_deref(), Some(ada_id.as_str()));
+        let doc = p.user_doc(&upn(&ada));
+        assert_eq!(doc["emails"][0]["type"], "work");
+        assert_eq!(p.groups()["Eng"], BTreeSet::from([upn(&ada)]));
+        let events = p.graph_events();
+        assert!(
+            events
+                .iter()
+                .any(|e| e.action == "Create"
+                    && e.resource_name.as_deref() == Some(upn(&ada).as_str())),
+            "{events:#?}"
+        );
+
+        let again = p.sync();
+        assert_eq!(again.status, "succeeded");
+        assert_eq!(again.round.as_deref(), Some("delta"));
+        assert_eq!(again.summary["no_changes"], true, "{:#}", again.summary);
+        assert_eq!(
+            p.graph_events().len(),
+            events.len(),
+            "a no-op run writes no events"
+        );
+    });
+}
+
+#[test]
+fn disable_soft_delete_restore_and_hard_delete_follow_entras_semantics() {
+    each(DirectoryChange::default, |p| {
+        let (a, b, c) = (
+            NewUser::named("ann"),
+            NewUser::named("ben"),
+            NewUser::named("cy"),
+        );
+        let (ai, bi, ci) = (
+            p.fake.create_user(T, a.clone()),
+            p.fake.create_user(T, b.clone()),
+            p.fake.create_user(T, c.clone()),
+        );
+        for n in ["dee", "eve", "fay"] {
+            p.fake.create_user(T, NewUser::named(n));
+        }
+        p.first_sync();
+        p.fake.set_account_enabled(T, &ai, false);
+        p.fake.soft_delete_user(T, &bi);
+        p.fake.hard_delete_user(T, &ci);
+        let run = p.sync();
+        assert_eq!(run.status, "succeeded", "{run:#?}");
+        let users = p.users();
+        assert!(!users[&upn(&a)].0, "disabled → active=false");
+        assert!(!users[&upn(&b)].0, "soft-deleted → active=false");
+        assert!(
+            !users.contains_key(&upn(&c)),
+            "permanently deleted → deleted"
+        );
+        let ann_id = users[&upn(&a)].2.clone();
+
+        p.fake.set_account_enabled(T, &ai, true);
+        p.fake.restore_user(T, &bi);
+        let run = p.sync();
+        assert_eq!(run.status, "succeeded", "{run:#?}");
+        let users = p.users();
+        assert!(
+            users[&upn(&a)].0 && users[&upn(&b)].0,
+            "re-enabled and restored → active"
+        );
+        assert_eq!(users[&upn(&a)].2, ann_id, "same resource, not a new one");
+    });
+}
+
+#[test]
+fn a_renamed_upn_keeps_the_identity_and_a_recreated_user_is_a_new_one() {
+    each(DirectoryChange::default, |p| {
+        let ada = NewUser::named("ada");
+        let id = p.fake.create_user(T, ada.clone());
+        for n in ["b1", "b2", "b3", "b4"] {
+            p.fake.create_user(T, NewUser::named(n));
+        }
+        p.first_sync();
+        let before = p.users()[&upn(&ada)].2.clone();
+        p.fake.update_user(
+            T,
+            &id,
+            json!({"userPrincipalName": "ada.l@contoso.com", "displayName": "Ada Lovelace"}),
+        );
+        p.sync();
+        let users = p.users();
+        assert!(!users.contains_key(&upn(&ada)));
+        assert_eq!(
+            users["ada.l@contoso.com"].2, before,
+            "same resource after the rename"
+        );
+        assert_eq!(
+            p.user_doc("ada.l@contoso.com")["displayName"],
+            "Ada Lovelace"
+        );
+
+        // Deleted for good, then a new account with the same UPN: a new object id.
+        p.fake.hard_delete_user(T, &id);
+        let again = NewUser {
+            user_principal_name: "ada.l@contoso.com".into(),
+            ..NewUser::named("ada2")
+        };
+        let new_id = p.fake.create_user(T, again);
+        let run = p.sync();
+        assert_eq!(run.status, "succeeded", "{run:#?}");
+        let users = p.users();
+        let (active, external_id, resource) = &users["ada.l@contoso.com"];
+        assert!(*active);
+        assert_eq!(external_id.as_deref(), Some(new_id.as_str()));
+        assert_ne!(resource, &before);
+    });
+}
+
+#[test]
+fn groups_follow_renames_member_changes_and_deletion() {
+    each(DirectoryChange::default, |p| {
+        let users: Vec<(NewUser, String)> = ["u1", "u2", "u3"]
+            .iter()
+            .map(|n| {
+                let u = NewUser::named(n);
+                (u.clone(), p.fake.create_user(T, u))
+            })
+            .collect();
+        let eng = p.fake.create_group(T, "Eng");
+        let ops = p.fake.create_group(T, "Ops");
+        let keep = p.fake.create_group(T, "Keep");
+        p.fake.add_member(T, &eng, &users[0].1);
+        p.fake.add_member(T, &eng, &users[1].1);
+        p.fake.add_member(T, &keep, &users[2].1);
+        let device = p.fake.create_device(T, "laptop-1");
+        p.fake.add_member(T, &eng, &device);
+        p.first_sync();
+        assert_eq!(p.groups()["Eng"].len(), 2, "devices are not provisioned");
+        p.fake
+            .update_group(T, &eng, json!({"displayName": "Engineering"}));
+        p.fake.remove_member(T, &eng, &users[0].1);
+        p.fake.add_member(T, &eng, &users[2].1);
+        p.fake.delete_group(T, &ops, true);
+        let run = p.sync();
+        assert_eq!(run.status, "succeeded", "{run:#?}");
+        let groups = p.groups();
+        assert!(!groups.contains_key("Eng") && !groups.contains_key("Ops"));
+        assert_eq!(
+            groups["Engineering"],
+            BTreeSet::from([upn(&users[1].0), upn(&users[2].0)])
+        );
+        assert_eq!(groups["Keep"].len(), 1);
+        assert!(
+            p.users().values().all(|u| u.0),
+            "deleting a group never touches users"
+        );
+    });
+}
+
+#[test]
+fn nested_groups_are_members_or_flattened() {
+    for flatten in [false, true] {
+        each(
+            || DirectoryChange {
+                flatten: Some(flatten),
+                ..Default::default()
+            },
+            |p| {
+                let (a, b) = (NewUser::named("outer1"), NewUser::named("inner1"));
+                let (ai, bi) = (
+                    p.fake.create_user(T, a.clone()),
+                    p.fake.create_user(T, b.clone()),
+                );
+                let outer = p.fake.create_group(T, "Outer");
+                let inner = p.fake.create_group(T, "Inner");
+                p.fake.add_member(T, &outer, &ai);
+                p.fake.add_member(T, &outer, &inner);
+                p.fake.add_member(T, &inner, &bi);
+                p.first_sync();
+                let groups = p.groups();
+                let expected = if flatten {
+                    BTreeSet::from([upn(&a), upn(&b)])
+                } else {
+                    BTreeSet::from([upn(&a), "Inner".to_string()])
+                };
+                assert_eq!(groups["Outer"], expected, "flatten={flatten}");
+                assert_eq!(groups["Inner"], BTreeSet::from([upn(&b)]));
+            },
+        );
+    }
+}
+
+#[test]
+fn groups_mode_takes_the_listed_groups_and_users_only_from_them() {
+    for test_db in support::backends() {
+        let p = Pull::new(&test_db);
+        let (a, b) = (NewUser::named("in1"), NewUser::named("out1"));
+        let ai = p.fake.create_user(T, a.clone());
+        p.fake.create_user(T, b.clone());
+        let chosen = p.fake.create_group(T, "Chosen");
+        p.fake.create_group(T, "Other");
+        p.fake.add_member(T, &chosen, &ai);
+        p.configure(DirectoryChange {
+            mode: Some(ScopeMode::Groups),
+            group_ids: Some(vec![chosen.clone()]),
+            ..Default::default()
+        });
+        p.first_sync();
+        assert_eq!(p.users().keys().cloned().collect::<Vec<_>>(), vec![upn(&a)]);
+        assert_eq!(
+            p.groups().keys().cloned().collect::<Vec<_>>(),
+            vec!["Chosen".to_string()]
+        );
+        // Leaving the group leaves the scope: deactivated, not deleted.
+        p.fake.remove_member(T, &chosen, &ai);
+        p.configure(DirectoryChange {
+            max_removal_percent: Some(100),
+            ..Default::default()
+        });
+        p.sync(); // dry run after the configuration change
+        let run = p.sync();
+        assert_eq!(
+            run.status, "quarantined",
+            "removing every user trips the guard: {run:#?}"
+        );
+        assert!(p.users()[&upn(&a)].0, "held back");
+    }
+}
+
+#[test]
+fn assigned_mode_follows_app_assignments_and_a_missing_service_principal_is_a_config_error() {
+    each(
+        || mode(ScopeMode::Assigned),
+        |p| {
+            let names = ["as1", "as2", "as3", "grp1", "none1"];
+            let ids: Vec<String> = names
+                .iter()
+                .map(|n| p.fake.create_user(T, NewUser::named(n)))
+                .collect();
+            let team = p.fake.create_group(T, "Team");
+            p.fake.add_member(T, &team, &ids[3]);
+            for id in &ids[..3] {
+                p.fake.assign_to_app(T, CLIENT_ID, id);
+            }
+            p.fake.assign_to_app(T, CLIENT_ID, &team);
+            p.first_sync();
+            let users = p.users();
+            assert_eq!(users.len(), 4, "{users:?}");
+            assert!(!users.contains_key("none1@contoso.com"));
+            assert_eq!(
+                p.groups().keys().cloned().collect::<Vec<_>>(),
+                vec!["Team".to_string()]
+            );
+
+            p.fake.unassign(T, CLIENT_ID, &ids[0]);
+            p.sync();
+            assert!(
+                !p.users()[&upn(&NewUser::named("as1"))].0,
+                "unassigned → out of scope → inactive"
+            );
+
+            p.fake.revoke_consent(T, CLIENT_ID);
+            let run = p.sync();
+            assert_eq!(run.status, "config_error", "{run:#?}");
+            assert!(
+                run.error
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("service principal"),
+                "{run:#?}"
+            );
+            assert!(
+                p.users()[&upn(&NewUser::named("as2"))].0,
+                "nothing removed on a config error"
+            );
+        },
+    );
+}
+
+#[test]
+fn existing_pushed_resources_are_linked_not_duplicated_and_unlinked_ones_are_left_alone() {
+    each(DirectoryChange::default, |p| {
+        use scimd::scim::schema::ResourceKind;
+        use scimd::service::{Actor, Ctx, RequestInfo};
+        let req = RequestInfo::internal(Actor::Scim, "test");
+        let ctx = Ctx {
+            tenant: &p.tenant,
+            base_url: "",
+            request: &req,
+        };
+        let ada = NewUser::named("ada");
+        p.services
+            .create_resource(
+                &ctx,
+                ResourceKind::User,
+                &json!({"userName": upn(&ada), "title": "Boss"}),
+            )
+            .expect("push ada");
+        p.services
+            .create_resource(
+                &ctx,
+                ResourceKind::User,
+                &json!({"userName": "local@example.com"}),
+            )
+            .expect("push local");
+        p.fake.create_user(T, ada.clone());
+        let run = p.sync();
+        assert_eq!(run.summary["planned"]["link_user"], 1, "{:#}", run.summary);
+        p.sync();
+        let users = p.users();
+        assert_eq!(users.len(), 2);
+        assert_eq!(
+            p.user_doc(&upn(&ada))["title"],
+            "Boss",
+            "attributes the pull does not own stay"
+        );
+        assert!(
+            users["local@example.com"].0,
+            "a resource the pull does not own is never deactivated"
+        );
+    });
+}
