@@ -1,19 +1,19 @@
 //! Pull sync through the admin API: configuration (validation naming the field, the secret never
-//! answered), Sync Now de-duplicated while a run is pending, run history, approval. The test
-//! servers run no scheduler, so a requested run stays pending until [`finish_run`] plays the
+//! answered), Sync Now de-duplicated while a run is pending, run history, approval, and Test
+//! Connection against the Graph fake. The test servers run no scheduler, so a requested run stays pending until [`finish_run`] plays the
 //! runner (through the same service calls it makes).
 
 use crate::http::expect;
 use crate::logs::admin_api::{admin, admin_error};
 use crate::logs::admin_token;
 use crate::logs::all_event_text;
+use crate::pull::{CLIENT_ID, ENTRA_TENANT, SECRET};
 use crate::support::server::Reply;
 use crate::support::{each_server, TestServer};
 use scimd::service::pull::RunFinish;
+use scimd::sync::runner::Runner;
 use serde_json::{json, Value};
 
-pub const SECRET: &str = "Zq8~s3cret-value-never-shown";
-pub const CLIENT_ID: &str = "11111111-2222-3333-4444-555555555555";
 const GROUP: &str = "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE";
 
 /// The smallest valid configuration.
@@ -443,7 +443,6 @@ fn sync_approval_takes_the_latest_quarantined_run_only() {
 
 #[test]
 fn sync_test_needs_a_configured_directory() {
-    // Test Connection itself calls Graph; those tests come with the Graph client and its fake.
     each_server(|s| {
         let t = admin_token(s);
         admin_error(
@@ -461,5 +460,132 @@ fn sync_test_needs_a_configured_directory() {
             405,
             "POST",
         );
+    });
+}
+
+/// A Graph fake with the app registered (every read permission, consented), two users and a
+/// group; `config` for it.
+pub fn fake_directory() -> (graph_fake::FakeGraph, Value) {
+    let fake = graph_fake::FakeGraph::start();
+    fake.add_tenant(ENTRA_TENANT);
+    fake.add_app(ENTRA_TENANT, CLIENT_ID, SECRET);
+    let ada = fake.create_user(ENTRA_TENANT, graph_fake::NewUser::named("ada"));
+    fake.create_user(ENTRA_TENANT, graph_fake::NewUser::named("bob"));
+    let eng = fake.create_group(ENTRA_TENANT, "Eng");
+    fake.add_member(ENTRA_TENANT, &eng, &ada);
+    let config = json!({"entra_tenant_id": ENTRA_TENANT, "client_id": CLIENT_ID, "client_secret": SECRET,
+                        "authority_url": fake.url(), "graph_url": fake.url()});
+    (fake, config)
+}
+
+#[test]
+fn sync_test_reports_what_graph_answers_and_why_it_fails() {
+    each_server(|s| {
+        let (fake, config) = fake_directory();
+        let t = admin_token(s);
+        let put =
+            |body: Value| expect(&admin(s, &t, "PUT", "/tenants/acme/sync", Some(&body)), 200);
+        let mut replies = Vec::new();
+        let mut test = || {
+            let r = admin(s, &t, "POST", "/tenants/acme/sync/test", None);
+            let body = expect(&r, 200);
+            replies.push(r);
+            body
+        };
+        put(config);
+        assert_eq!(
+            test(),
+            json!({"ok": true, "report": {"users": 2, "groups": 1, "service_principal_id": null}})
+        );
+        put(json!({"mode": "assigned"}));
+        let body = test();
+        assert!(body["report"]["service_principal_id"].is_string(), "{body}");
+
+        // Each failure in the admin's terms, as a successful answer with "ok": false.
+        let failure = |body: Value| -> String {
+            assert_eq!(body["ok"], false, "{body}");
+            body["error"].as_str().unwrap_or_default().to_string()
+        };
+        put(json!({"app_id": "99999999-8888-7777-6666-555555555555"}));
+        let e = failure(test());
+        assert!(e.contains("service principal not found"), "{e}");
+        put(json!({"mode": "all", "client_secret": "the-secret-id-not-its-value"}));
+        let e = failure(test());
+        assert!(
+            e.contains("AADSTS7000215") && e.contains("Invalid client secret"),
+            "{e}"
+        );
+        put(json!({"client_secret": SECRET}));
+        // Without a permission that reads users (Directory.Read.All would do too).
+        let user_reads = [graph_fake::USER_READ_ALL, graph_fake::DIRECTORY_READ_ALL];
+        for p in user_reads {
+            fake.revoke_permission(ENTRA_TENANT, CLIENT_ID, p);
+        }
+        let e = failure(test());
+        assert!(
+            e.contains("denied reading users (needs User.Read.All)"),
+            "{e}"
+        );
+        for p in user_reads {
+            fake.grant_permission(ENTRA_TENANT, CLIENT_ID, p);
+        }
+        assert_eq!(test()["ok"], true);
+        let refs: Vec<&Reply> = replies.iter().collect();
+        no_secret(&refs);
+    });
+}
+
+/// The whole loop over HTTP, a runner standing in for `serve`'s scheduler: Sync Now, the first
+/// run a dry run with its plan, then applied; a removal over the threshold held until approved
+/// through the API.
+#[test]
+fn sync_runs_requested_over_http_run_against_the_graph_fake() {
+    each_server(|s| {
+        let (fake, mut config) = fake_directory();
+        let carl = fake.create_user(ENTRA_TENANT, graph_fake::NewUser::named("carl"));
+        config["max_removals"] = json!(0);
+        let t = admin_token(s);
+        expect(
+            &admin(s, &t, "PUT", "/tenants/acme/sync", Some(&config)),
+            200,
+        );
+        let runner = Runner::new(s.services.clone(), "test runner".into());
+        let tenant = acme_id(s);
+        let run = |path: &str| {
+            let body = expect(&admin(s, &t, "POST", path, None), 202);
+            runner.run_pending(&tenant).expect("run").expect("it ran");
+            let id = body["run"]["id"].as_str().unwrap().to_string();
+            expect(
+                &admin(s, &t, "GET", &format!("/tenants/acme/sync/runs/{id}"), None),
+                200,
+            )
+        };
+        let users = || expect(&s.get("/Users"), 200)["totalResults"].clone();
+
+        let dry = run("/tenants/acme/sync/runs");
+        assert_eq!(dry["status"], "dry_run", "{dry:#}");
+        assert_eq!(dry["summary"]["planned"]["create_user"], 3, "{dry:#}");
+        assert_eq!(dry["summary"]["planned"]["create_group"], 1, "{dry:#}");
+        assert!(dry["plan"]["ops"].as_array().is_some_and(|o| o.len() >= 4));
+        assert_eq!(users(), 0, "a dry run changes nothing");
+
+        let applied = run("/tenants/acme/sync/runs");
+        assert_eq!(applied["status"], "succeeded", "{applied:#}");
+        assert_eq!(
+            applied["summary"]["applied"]["create_user"], 3,
+            "{applied:#}"
+        );
+        assert_eq!(users(), 3);
+
+        fake.hard_delete_user(ENTRA_TENANT, &carl);
+        let held = run("/tenants/acme/sync/runs");
+        assert_eq!(held["status"], "quarantined", "{held:#}");
+        assert_eq!(held["summary"]["held"], 1, "{held:#}");
+        assert_eq!(users(), 3, "the removal waits for an admin");
+        let id = held["id"].as_str().unwrap();
+        let done = run(&format!("/tenants/acme/sync/runs/{id}/approve"));
+        assert_eq!(done["trigger"], "approval");
+        assert_eq!(done["status"], "succeeded", "{done:#}");
+        assert_eq!(users(), 2);
     });
 }

@@ -1,12 +1,14 @@
 //! Pull sync in the console: the card on the tenant's page, the configuration form (the secret
 //! never shown, blank keeps it), Sync now / Dry run / Approve buttons creating runs, a run's
-//! page, and directory data (group ids, errors, plans) shown escaped, never run.
+//! page, Test connection against the Graph fake, and directory data (group ids, errors, plans)
+//! shown escaped, never run.
 
 use super::escaping::{IMG_NAME, SCRIPT_NAME};
 use super::{by_id, html, Console};
+use crate::pull::{CLIENT_ID, ENTRA_TENANT, SECRET};
 use crate::support::webdriver::Browser;
 use crate::support::{each_server, sqlite, TestServer};
-use crate::sync_admin::{acme_id, finish_run, CLIENT_ID, SECRET};
+use crate::sync_admin::{acme_id, fake_directory, finish_run};
 use scimd::service::pull::{DirectoryChange, PullCredential, ScopeMode};
 use serde_json::json;
 
@@ -312,4 +314,36 @@ fn sync_card_in_chromium() {
         "{}",
         b.text("main")
     );
+}
+
+#[test]
+fn sync_test_connection_button_shows_the_answer() {
+    each_server(|s| {
+        let (fake, _) = fake_directory();
+        let c = Console::login(s);
+        let url = fake.url();
+        let mut fields = form_fields(SECRET);
+        for (k, v) in fields.iter_mut() {
+            match *k {
+                "entra_tenant_id" => *v = ENTRA_TENANT,
+                "authority_url" | "graph_url" => *v = &url,
+                _ => {}
+            }
+        }
+        see_other(&c.form(FORM, &fields));
+        let page = html(&c.form(&format!("{FORM}/test"), &[]), 200).to_string();
+        assert!(
+            page.contains("Connected: scimd signed in and Graph answered."),
+            "{page}"
+        );
+        assert!(page.contains("<dt>Users</dt><dd>2</dd><dt>Groups</dt><dd>1</dd>"));
+
+        fake.revoke_consent(ENTRA_TENANT, CLIENT_ID);
+        let page = html(&c.form(&format!("{FORM}/test"), &[]), 200).to_string();
+        assert!(
+            page.contains("The connection test failed: The application was not found in the tenant (AADSTS700016)"),
+            "{page}"
+        );
+        assert!(!page.contains(SECRET));
+    });
 }
