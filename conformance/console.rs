@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod escaping;
 mod pages;
+mod sync;
 
 use crate::support::server::{send, Reply};
 use crate::support::TestServer;

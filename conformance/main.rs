@@ -9,3 +9,4 @@ mod smoke;
 mod storage;
 mod support;
 mod sync;
+mod sync_admin;

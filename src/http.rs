@@ -8,6 +8,7 @@ mod console;
 mod error;
 mod limits;
 mod oauth;
+mod pull_sync;
 mod request_id;
 mod routes;
 mod scim_json;

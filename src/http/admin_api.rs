@@ -1,9 +1,11 @@
-//! The admin JSON API under `/admin/v1`: the provisioning log (query, one event, NDJSON export)
-//! and tenant administration (tenants, SCIM tokens, OAuth clients). Authenticated by admin tokens only ([`Admin`]); errors are
-//! `{"error", "detail"}` ([`AdminError`]). docs/provisioning-log.md has examples.
+//! The admin JSON API under `/admin/v1`: the provisioning log (query, one event, NDJSON export),
+//! tenant administration (tenants, SCIM tokens, OAuth clients) and pull sync. Authenticated by
+//! admin tokens only ([`Admin`]); errors are `{"error", "detail"}` ([`AdminError`]).
+//! docs/provisioning-log.md has examples.
 
 mod clients;
 mod events;
+mod sync;
 mod tenants;
 
 use super::error::AdminError;
@@ -80,6 +82,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/tenants/{name}/reads")
             .route(web::get().to(tenants::reads))
             .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/sync")
+            .route(web::get().to(sync::show))
+            .route(web::put().to(sync::configure))
+            .default_service(web::to(method_not_allowed("GET, PUT"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/sync/runs")
+            .route(web::get().to(sync::runs))
+            .route(web::post().to(sync::request_run))
+            .default_service(web::to(method_not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/sync/runs/{id}")
+            .route(web::get().to(sync::run))
+            .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/sync/runs/{id}/approve")
+            .route(web::post().to(sync::approve))
+            .default_service(web::to(method_not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/tenants/{name}/sync/test")
+            .route(web::post().to(sync::test))
+            .default_service(web::to(method_not_allowed("POST"))),
     )
     .default_service(web::to(not_found));
 }

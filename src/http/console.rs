@@ -10,6 +10,7 @@ mod events;
 mod html;
 mod login;
 mod session;
+mod sync;
 mod tenants;
 
 pub use error::ConsoleError;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tenants::configure)
             .configure(clients::configure)
             .configure(directory::configure)
+            .configure(sync::configure)
             .configure(events::configure)
             .default_service(web::to(not_found)),
     );

@@ -259,17 +259,16 @@ fn detail_page(e: &EventView) -> String {
         ("Client address", code(e.client_addr.as_deref())),
         ("Duration", format!("{:.2} ms", e.duration_ms)),
     ];
-    let dl: String = fields
-        .iter()
-        .map(|(k, v)| format!("<dt>{}</dt><dd>{v}</dd>", esc(k)))
-        .collect();
-    let body =
-        format!(
-        "{}<section class=\"card\"><dl class=\"fields\" id=\"event-fields\">{dl}</dl></section>\
+    let dl = super::html::fields("event-fields", &fields);
+    let body = format!(
+        "{}<section class=\"card\">{dl}</section>\
 <section class=\"card\"><h2>Changes</h2>{}</section>\
 <section class=\"card\"><h2>Normalisations</h2>{}</section>\
 <section class=\"card\"><h2>Request body</h2>{}</section>",
-        heading(&[("/admin/log", "Provisioning log")], &format!("Event {}", e.id)),
+        heading(
+            &[("/admin/log", "Provisioning log")],
+            &format!("Event {}", e.id)
+        ),
         changes(e.changes.as_ref()),
         normalisations(&e.normalizations),
         request_body(e.request_body.as_deref()),

@@ -172,12 +172,60 @@ pub fn badge(kind: &str, label: &str) -> String {
 
 /// A text input inside a labelled form field.
 pub fn field(name: &str, label: &str, value: &str, placeholder: &str) -> String {
+    input("text", name, label, value, placeholder)
+}
+
+/// An `<input type="{kind}">` (`text`, `number`, `password`…) inside a labelled form field.
+/// A password input is never filled by the browser (it would offer the admin token).
+pub fn input(kind: &str, name: &str, label: &str, value: &str, placeholder: &str) -> String {
+    let extra = if kind == "password" {
+        " autocomplete=\"new-password\""
+    } else {
+        ""
+    };
     format!(
-        "<label>{}<input type=\"text\" name=\"{}\" value=\"{}\" placeholder=\"{}\"></label>",
+        "<label>{}<input type=\"{}\" name=\"{}\" value=\"{}\" placeholder=\"{}\"{extra}></label>",
         esc(label),
+        esc(kind),
         esc(name),
         esc(value),
         esc(placeholder)
+    )
+}
+
+/// A labelled checkbox; a form sends `name=on` only when it is checked.
+pub fn checkbox(name: &str, label: &str, checked: bool) -> String {
+    format!(
+        "<label class=\"check\"><input type=\"checkbox\" name=\"{}\"{}>{}</label>",
+        esc(name),
+        if checked { " checked" } else { "" },
+        esc(label)
+    )
+}
+
+/// A one-button POST form (an action on this page), with hidden `(name, value)` fields.
+pub fn post_button(
+    action: &str,
+    id: &str,
+    label: &str,
+    class: &str,
+    hidden: &[(&str, &str)],
+) -> String {
+    let mut fields = String::new();
+    for (k, v) in hidden {
+        let _ = write!(
+            fields,
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            esc(k),
+            esc(v)
+        );
+    }
+    format!(
+        "<form method=\"post\" action=\"{}\" class=\"inline\">{fields}<button type=\"submit\" id=\"{}\" class=\"{}\">{}</button></form>",
+        esc(action),
+        esc(id),
+        esc(class),
+        esc(label)
     )
 }
 
@@ -194,6 +242,16 @@ pub fn select(name: &str, label: &str, options: &[(&str, &str)], selected: &str)
         );
     }
     out.push_str("</select></label>");
+    out
+}
+
+/// A `<dl class="fields">` of labels and already-built values.
+pub fn fields(id: &str, pairs: &[(&str, String)]) -> String {
+    let mut out = format!("<dl class=\"fields\" id=\"{}\">", esc(id));
+    for (k, v) in pairs {
+        let _ = write!(out, "<dt>{}</dt><dd>{v}</dd>", esc(k));
+    }
+    out.push_str("</dl>");
     out
 }
 

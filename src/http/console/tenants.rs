@@ -1,5 +1,6 @@
 //! Tenants: the list (with Tenant URLs) and a create form; one tenant's page with its Tenant
-//! URL, counters and tokens; issuing a token (its secret shown once) and revoking one.
+//! URL, counters, tokens, OAuth clients and pull sync; issuing a token (its secret shown once)
+//! and revoking one.
 
 use super::html::{badge, code, esc, heading, layout, link, table, text, time, Section};
 use super::session::Admin;
@@ -95,17 +96,22 @@ async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConsoleError> {
     let t = tenant_of(&req, &state).await?;
-    let name = t.name.clone();
-    let (tokens, clients, counters) = block(&state, move |s| {
+    let (name, id) = (t.name.clone(), t.id.clone());
+    let (tokens, clients, counters, view, runs) = block(&state, move |s| {
         Ok((
             s.list_tokens(&name)?,
             s.list_clients(&name)?,
             s.tenant_counters(&name)?,
+            s.pull_view(&name)?,
+            s.pull_runs(&id, super::sync::RECENT_RUNS)?,
         ))
     })
     .await?;
+    let sync = super::sync::section(&t.name, view.as_ref(), &runs);
     let url = tenant_url(&root_url(&req, &state), &t.name);
-    Ok(ok(&tenant_page(&t, &url, &tokens, &clients, &counters)))
+    Ok(ok(&tenant_page(
+        &t, &url, &tokens, &clients, &counters, &sync,
+    )))
 }
 
 fn tenant_page(
@@ -114,6 +120,7 @@ fn tenant_page(
     tokens: &[TokenInfo],
     clients: &[ClientInfo],
     c: &TenantCounters,
+    sync: &str,
 ) -> String {
     let path = tenant_path(&t.name);
     let nav = format!(
@@ -128,7 +135,7 @@ fn tenant_page(
     let body = format!(
         "{}{nav}<section class=\"card\"><h2>Tenant URL</h2><p><code class=\"big\" id=\"tenant-url\">{}</code></p>\
 <p class=\"hint\">Paste it with a secret token, or with an OAuth client's details, into Entra: Enterprise app → Provisioning → Admin Credentials.</p></section>\
-{}{}{}",
+{}{}{}{sync}",
         heading(&[("/admin/tenants", "Tenants")], &t.name),
         esc(url),
         counters(c),

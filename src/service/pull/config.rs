@@ -314,20 +314,33 @@ fn merge(
     current: Option<&DirectoryConfig>,
     change: DirectoryChange,
 ) -> Result<DirectoryConfig, ServiceError> {
-    let missing = |what: &str, flag: &str| {
+    // Named as the CLI flag and as the admin API's field: the one message serves both.
+    let missing = |what: &str, flag: &str, field: &str| {
         ServiceError::Invalid(format!(
-            "pull sync is not configured for this tenant yet: {what} is required ({flag})"
+            "pull sync is not configured for this tenant yet: {what} is required ({flag}; {field} in the admin API)"
         ))
     };
     let entra_tenant_id = match (change.entra_tenant_id, current) {
         (Some(v), _) => check_entra_tenant(&v)?,
         (None, Some(c)) => c.entra_tenant_id.clone(),
-        (None, None) => return Err(missing("the Entra tenant id", "--entra-tenant-id")),
+        (None, None) => {
+            return Err(missing(
+                "the Entra tenant id",
+                "--entra-tenant-id",
+                "entra_tenant_id",
+            ))
+        }
     };
     let client_id = match (change.client_id, current) {
         (Some(v), _) => check_guid("client id", &v)?,
         (None, Some(c)) => c.client_id.clone(),
-        (None, None) => return Err(missing("the application (client) id", "--client-id")),
+        (None, None) => {
+            return Err(missing(
+                "the application (client) id",
+                "--client-id",
+                "client_id",
+            ))
+        }
     };
     let credential = match (change.credential, current) {
         (Some(PullCredential::Secret(s)), _) if s.trim().is_empty() => {
@@ -345,7 +358,13 @@ fn merge(
         }
         (Some(c), _) => c,
         (None, Some(c)) => c.credential.clone(),
-        (None, None) => return Err(missing("a credential", "--client-secret or --certificate")),
+        (None, None) => {
+            return Err(missing(
+                "a credential",
+                "--client-secret or --certificate",
+                "client_secret or certificate_pem + private_key_pem",
+            ))
+        }
     };
     let pick = |v: Option<String>, cur: Option<&String>, default: &str| {
         v.or_else(|| cur.cloned())
@@ -380,7 +399,7 @@ fn merge(
     };
     if mode == ScopeMode::Groups && group_ids.is_empty() {
         return Err(ServiceError::Invalid(
-            "mode groups needs the object ids of the groups to read (--groups ID,ID…)".into(),
+            "mode groups needs the object ids of the groups to read (--groups ID,ID…; group_ids in the admin API)".into(),
         ));
     }
     let app_id = match change.app_id {
