@@ -89,6 +89,34 @@ pub struct RunFinish {
     pub next_run_at: NaiveDateTime,
 }
 
+/// A requested run, not started yet.
+fn pending_row(
+    tenant_id: &str,
+    trigger: &str,
+    requested_by: &str,
+    dry_run: bool,
+    now: NaiveDateTime,
+) -> SyncRunRow {
+    SyncRunRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        tenant_id: tenant_id.to_string(),
+        trigger: trigger.to_string(),
+        requested_by: requested_by.to_string(),
+        dry_run,
+        status: sync_runs::PENDING.into(),
+        round: None,
+        requested_at: now,
+        started_at: None,
+        finished_at: None,
+        summary: None,
+        plan: None,
+        plan_hash: None,
+        approved_at: None,
+        approved_by: None,
+        error: None,
+    }
+}
+
 impl Services {
     /// Ask for a run. While one is pending for the tenant, that one is returned instead
     /// (`false`): "Sync Now" twice is one run.
@@ -107,24 +135,7 @@ impl Services {
                         .into(),
                 ));
             }
-            let row = SyncRunRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                tenant_id: tenant_id.to_string(),
-                trigger: trigger.to_string(),
-                requested_by: requested_by.to_string(),
-                dry_run,
-                status: sync_runs::PENDING.into(),
-                round: None,
-                requested_at: now,
-                started_at: None,
-                finished_at: None,
-                summary: None,
-                plan: None,
-                plan_hash: None,
-                approved_at: None,
-                approved_by: None,
-                error: None,
-            };
+            let row = pending_row(tenant_id, trigger, requested_by, dry_run, now);
             let (run, created) = sync_runs::request(conn, &row)?;
             Ok((RunView::from_row(run, false), created))
         })
@@ -192,24 +203,7 @@ impl Services {
             let approved = sync_runs::find(conn, tenant_id, run_id)?.ok_or(ServiceError::Storage(
                 crate::storage::StorageError::NotFound,
             ))?;
-            let request = SyncRunRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                tenant_id: tenant_id.to_string(),
-                trigger: TRIGGER_APPROVAL.into(),
-                requested_by: by.to_string(),
-                dry_run: false,
-                status: sync_runs::PENDING.into(),
-                round: None,
-                requested_at: now,
-                started_at: None,
-                finished_at: None,
-                summary: None,
-                plan: None,
-                plan_hash: None,
-                approved_at: None,
-                approved_by: None,
-                error: None,
-            };
+            let request = pending_row(tenant_id, TRIGGER_APPROVAL, by, false, now);
             let (next, _) = sync_runs::request(conn, &request)?;
             Ok((
                 RunView::from_row(approved, false),
