@@ -10,5 +10,6 @@ pub mod config;
 pub mod http;
 pub mod scim;
 pub mod service;
+pub mod stop;
 pub mod storage;
 pub mod sync;

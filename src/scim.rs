@@ -13,3 +13,13 @@ pub mod resource;
 pub mod schema;
 
 pub use error::{ScimError, ScimType};
+
+/// Whether `v` has the shape of a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`): Entra's object,
+/// tenant and application ids, and the value of its Test Connection probe.
+pub fn is_guid(v: &str) -> bool {
+    v.len() == 36
+        && v.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}

@@ -3,7 +3,8 @@
 
 use super::retention::RetentionPolicy;
 use super::Services;
-use std::sync::{Arc, Condvar, Mutex};
+use crate::stop::StopSignal;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -12,44 +13,15 @@ pub const READ_FLUSH_EVERY: Duration = Duration::from_secs(5);
 /// How often retention runs (first run at start).
 pub const PURGE_EVERY: Duration = Duration::from_secs(300);
 
-/// A stop flag threads can sleep on.
-#[derive(Default)]
-struct Stop {
-    stopped: Mutex<bool>,
-    wake: Condvar,
-}
-
-impl Stop {
-    /// Sleep up to `d`; `false` once stopping.
-    fn sleep(&self, d: Duration) -> bool {
-        let Ok(guard) = self.stopped.lock() else {
-            return false;
-        };
-        match self.wake.wait_timeout_while(guard, d, |stopped| !*stopped) {
-            Ok((stopped, _)) => !*stopped,
-            Err(_) => false,
-        }
-    }
-    fn is_stopped(&self) -> bool {
-        self.stopped.lock().map(|s| *s).unwrap_or(true)
-    }
-    fn stop(&self) {
-        if let Ok(mut s) = self.stopped.lock() {
-            *s = true;
-        }
-        self.wake.notify_all();
-    }
-}
-
 /// The running background threads; [`Background::stop`] ends them.
 pub struct Background {
-    stop: Arc<Stop>,
+    stop: Arc<StopSignal>,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl Background {
     pub fn start(services: Services, retention: RetentionPolicy) -> std::io::Result<Background> {
-        let stop = Arc::new(Stop::default());
+        let stop = Arc::new(StopSignal::default());
         let (s, st) = (services.clone(), stop.clone());
         let flusher = std::thread::Builder::new()
             .name("scimd-read-counts".into())

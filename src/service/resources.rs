@@ -546,15 +546,9 @@ fn is_probe(kind: ResourceKind, f: &filter::Filter) -> bool {
     let filter::Filter::Compare(path, filter::CompareOp::Eq, filter::CompValue::Str(v)) = f else {
         return false;
     };
-    path.sub.is_none() && path.name.eq_ignore_ascii_case(kind.naming_attr()) && looks_like_guid(v)
-}
-
-fn looks_like_guid(v: &str) -> bool {
-    v.len() == 36
-        && v.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
+    path.sub.is_none()
+        && path.name.eq_ignore_ascii_case(kind.naming_attr())
+        && crate::scim::is_guid(v)
 }
 
 fn event_data(

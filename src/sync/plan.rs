@@ -161,23 +161,44 @@ fn parse(doc: &str) -> Map<String, Value> {
     serde_json::from_str(doc).unwrap_or_default()
 }
 
-/// Candidates for linking: resources nobody owns, indexed by the matching keys.
+/// The keys a resource nobody owns can be matched by (graph.md §5.2.2), in the order tried.
+#[derive(Clone, Copy)]
+enum Key {
+    ExternalId,
+    UserName,
+    Email,
+}
+
+impl Key {
+    fn name(self) -> &'static str {
+        match self {
+            Key::ExternalId => "externalId",
+            Key::UserName => "userName",
+            Key::Email => "email",
+        }
+    }
+}
+
+/// Candidates for linking: users nobody owns, indexed by each key (case-folded values).
+#[derive(Default)]
 struct Unowned<'a> {
-    by_external_id: HashMap<String, Vec<&'a str>>,
-    by_name: HashMap<&'a str, Vec<&'a str>>,
-    by_email: HashMap<&'a str, Vec<&'a str>>,
+    index: [HashMap<String, Vec<&'a str>>; 3],
     taken: HashSet<&'a str>,
 }
 
 impl<'a> Unowned<'a> {
-    /// The unique candidate for `key` in `index`, or why there is none.
-    fn pick(
-        &mut self,
-        index: fn(&Self) -> &HashMap<String, Vec<&'a str>>,
-        key: &str,
-    ) -> Option<Result<&'a str, String>> {
-        let found: Vec<&'a str> = index(self)
-            .get(key)
+    fn add(&mut self, key: Key, value: &str, id: &'a str) {
+        self.index[key as usize]
+            .entry(value.to_lowercase())
+            .or_default()
+            .push(id);
+    }
+
+    /// The unique candidate with `value` for `key` (then taken), or why there is none;
+    /// `None` when nothing matches.
+    fn pick(&mut self, key: Key, value: &str) -> Option<(Result<&'a str, String>, &'static str)> {
+        let found: Vec<&'a str> = self.index[key as usize]
+            .get(value)
             .map(|v| {
                 v.iter()
                     .copied()
@@ -185,14 +206,19 @@ impl<'a> Unowned<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        match found.as_slice() {
-            [] => None,
+        let result = match found.as_slice() {
+            [] => return None,
             [one] => {
                 self.taken.insert(one);
-                Some(Ok(one))
+                Ok(*one)
             }
-            many => Some(Err(format!("{} resources match", many.len()))),
-        }
+            many => Err(format!(
+                "{} users have the {} {value}",
+                many.len(),
+                key.name()
+            )),
+        };
+        Some((result, key.name()))
     }
 }
 
@@ -243,31 +269,18 @@ pub fn plan(desired: &Desired, store: &StoreSnapshot) -> Plan {
             });
         }
     }
-    let mut unowned = Unowned {
-        by_external_id: HashMap::new(),
-        by_name: HashMap::new(),
-        by_email: HashMap::new(),
-        taken: HashSet::new(),
-    };
+    let mut unowned = Unowned::default();
     for u in store
         .users
         .iter()
         .filter(|u| !owned_users.contains(u.id.as_str()))
     {
         if let Some(x) = &u.external_id {
-            unowned
-                .by_external_id
-                .entry(x.to_lowercase())
-                .or_default()
-                .push(&u.id);
+            unowned.add(Key::ExternalId, x, &u.id);
         }
-        unowned
-            .by_name
-            .entry(&u.user_name_norm)
-            .or_default()
-            .push(&u.id);
+        unowned.add(Key::UserName, &u.user_name_norm, &u.id);
         for e in &u.emails {
-            unowned.by_email.entry(e).or_default().push(&u.id);
+            unowned.add(Key::Email, e, &u.id);
         }
     }
     // userNames held by owned users, to explain a failed link.
@@ -301,48 +314,10 @@ pub fn plan(desired: &Desired, store: &StoreSnapshot) -> Plan {
             .and_then(|v| v.get("value"))
             .and_then(Value::as_str)
             .map(str::to_lowercase);
-        let mut found = unowned
-            .pick(|u| &u.by_external_id, &e.to_lowercase())
-            .map(|r| (r, "externalId"));
-        if found.is_none() {
-            let hit: Vec<&str> = unowned
-                .by_name
-                .get(upn.as_str())
-                .cloned()
-                .unwrap_or_default();
-            let hit: Vec<&str> = hit
-                .into_iter()
-                .filter(|id| !unowned.taken.contains(id))
-                .collect();
-            if let [one] = hit.as_slice() {
-                unowned.taken.insert(one);
-                found = Some((Ok(one), "userName"));
-            }
-        }
-        if found.is_none() {
-            if let Some(m) = &mail {
-                let hit: Vec<&str> = unowned
-                    .by_email
-                    .get(m.as_str())
-                    .cloned()
-                    .unwrap_or_default();
-                let hit: Vec<&str> = hit
-                    .into_iter()
-                    .filter(|id| !unowned.taken.contains(id))
-                    .collect();
-                found = match hit.as_slice() {
-                    [] => None,
-                    [one] => {
-                        unowned.taken.insert(one);
-                        Some((Ok(one), "email"))
-                    }
-                    many => Some((
-                        Err(format!("{} users have the email {m}", many.len())),
-                        "email",
-                    )),
-                };
-            }
-        }
+        let found = unowned
+            .pick(Key::ExternalId, &e.to_lowercase())
+            .or_else(|| unowned.pick(Key::UserName, &upn))
+            .or_else(|| mail.as_deref().and_then(|m| unowned.pick(Key::Email, m)));
         match found {
             Some((Ok(r), by)) => {
                 let current = parse(&users[r].doc);

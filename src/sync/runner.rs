@@ -304,10 +304,9 @@ impl Work<'_> {
             other => other?,
         };
         let assignments_hash = assignments.as_ref().map(|a| hash_assignments(a));
-        let previous_clean = self
-            .services()
-            .last_finished_pull_run(&self.tenant.id)?
-            .is_some_and(|r| r.status == "succeeded");
+        // The previous run decides both the no-change shortcut and whether an approval holds.
+        let previous = self.services().last_finished_pull_run(&self.tenant.id)?;
+        let previous_clean = previous.as_ref().is_some_and(|r| r.status == "succeeded");
         if !full
             && changed == 0
             && !dry_run
@@ -341,9 +340,7 @@ impl Work<'_> {
             max_removals: self.dir.config.max_removals,
             max_removal_percent: self.dir.config.max_removal_percent,
         };
-        let approved = self
-            .services()
-            .last_finished_pull_run(tenant_id)?
+        let approved = previous
             .filter(|r| r.status == "quarantined" && r.approved_at.is_some())
             .and_then(|r| r.plan_hash);
         let verdict = guard::check(&plan, &thresholds, &desired.incomplete, approved.as_deref());

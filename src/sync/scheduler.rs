@@ -4,7 +4,8 @@
 
 use super::runner::Runner;
 use crate::service::Services;
-use std::sync::{Arc, Condvar, Mutex};
+use crate::stop::StopSignal;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -12,13 +13,13 @@ use std::time::Duration;
 pub const TICK: Duration = Duration::from_secs(2);
 
 pub struct Scheduler {
-    stop: Arc<(Mutex<bool>, Condvar)>,
+    stop: Arc<StopSignal>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Scheduler {
     pub fn start(services: Services, holder: String) -> std::io::Result<Scheduler> {
-        let stop: Arc<(Mutex<bool>, Condvar)> = Arc::default();
+        let stop: Arc<StopSignal> = Arc::default();
         let flag = stop.clone();
         let runner = Runner::new(services.clone(), holder);
         let thread = std::thread::Builder::new()
@@ -27,7 +28,7 @@ impl Scheduler {
                 match services.pull_directories() {
                     Ok(dirs) => {
                         for dir in dirs {
-                            if stopped(&flag) {
+                            if flag.is_stopped() {
                                 return;
                             }
                             if let Err(e) = runner.tick(&dir) {
@@ -40,11 +41,8 @@ impl Scheduler {
                     }
                     Err(e) => log::warn!("pull sync: cannot read the directories: {e}"),
                 }
-                let (lock, wake) = &*flag;
-                let Ok(guard) = lock.lock() else { return };
-                match wake.wait_timeout_while(guard, TICK, |s| !*s) {
-                    Ok((s, _)) if !*s => {}
-                    _ => return,
+                if !flag.sleep(TICK) {
+                    return;
                 }
             })?;
         Ok(Scheduler {
@@ -55,19 +53,11 @@ impl Scheduler {
 
     /// Stop after the current run (a run in progress finishes; its lease is released).
     pub fn stop(mut self) {
-        let (lock, wake) = &*self.stop;
-        if let Ok(mut s) = lock.lock() {
-            *s = true;
-        }
-        wake.notify_all();
+        self.stop.stop();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
-}
-
-fn stopped(flag: &(Mutex<bool>, Condvar)) -> bool {
-    flag.0.lock().map(|s| *s).unwrap_or(true)
 }
 
 /// How a runner names itself in leases: host and process.

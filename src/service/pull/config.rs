@@ -255,14 +255,6 @@ fn split_ids(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn is_guid(s: &str) -> bool {
-    s.len() == 36
-        && s.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
 fn check_url(what: &str, url: &str) -> Result<String, ServiceError> {
     let url = url.trim().trim_end_matches('/');
     let ok = (url.starts_with("https://") || url.starts_with("http://"))
@@ -299,7 +291,7 @@ fn check_entra_tenant(id: &str) -> Result<String, ServiceError> {
 
 fn check_guid(what: &str, id: &str) -> Result<String, ServiceError> {
     let id = id.trim();
-    if is_guid(id) {
+    if crate::scim::is_guid(id) {
         Ok(id.to_ascii_lowercase())
     } else {
         Err(ServiceError::Invalid(format!(
