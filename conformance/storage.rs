@@ -7,6 +7,7 @@ mod memberships;
 mod migrations;
 mod paging;
 mod parity;
+mod units;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use scimd::storage::{

@@ -109,4 +109,19 @@ impl Services {
     pub fn ping(&self) -> Result<(), ServiceError> {
         Ok(self.db.ping()?)
     }
+    /// Run many use cases as one unit: `f` gets services whose every write is a savepoint in
+    /// one transaction, committed once at the end (see [`Db::unit_of_work`]). A use case that
+    /// fails inside it still undoes only itself and logs its failure.
+    pub fn unit_of_work<T>(
+        &self,
+        f: impl FnOnce(&Services) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        self.db.unit_of_work(|db| {
+            let unit = Services {
+                db: db.clone(),
+                ..self.clone()
+            };
+            f(&unit)
+        })
+    }
 }

@@ -41,7 +41,8 @@ pub use search::{SearchPage, SearchQuery, SortKey};
 
 use conn::{Manager, Target};
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
-use diesel::r2d2::Pool;
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel::Connection;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,6 +65,9 @@ impl BackendKind {
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<DbInner>,
+    /// Set on the handle [`Db::unit_of_work`] passes in: every read and write goes to this one
+    /// connection, inside its open transaction. `None` once the unit has ended.
+    pinned: Option<Arc<Mutex<Option<PooledConnection<Manager>>>>>,
 }
 
 struct DbInner {
@@ -104,6 +108,7 @@ impl Db {
                 kind,
                 writer: Mutex::new(()),
             }),
+            pinned: None,
         })
     }
 
@@ -136,54 +141,67 @@ impl Db {
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<T, E>,
     ) -> Result<T, E> {
+        if let Some(pinned) = &self.pinned {
+            return with_pinned(pinned, f);
+        }
         let mut conn = self.inner.pool.get().map_err(StorageError::from)?;
         f(&mut conn)
+    }
+
+    /// Run `f` with a handle whose reads and writes all use one connection in one transaction,
+    /// committed when `f` returns `Ok` and rolled back otherwise. Each `write` through that
+    /// handle is a savepoint, so a failed write undoes only itself. Bulk work (a pull run's
+    /// apply) pays one COMMIT per unit instead of one per object; on SQLite other writers wait
+    /// for the whole unit, so keep units short. The handle is for one thread: a read nested in
+    /// a write through it fails instead of deadlocking.
+    pub fn unit_of_work<T, E>(&self, f: impl FnOnce(&Db) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StorageError> + From<diesel::result::Error>,
+    {
+        if self.pinned.is_some() {
+            return f(self); // already inside one: join it
+        }
+        let _writer = self.writer_lock();
+        let mut pooled = self.inner.pool.get().map_err(StorageError::from)?;
+        begin(&mut pooled)?;
+        let slot = Arc::new(Mutex::new(Some(pooled)));
+        let unit = Db {
+            inner: self.inner.clone(),
+            pinned: Some(slot.clone()),
+        };
+        let result = f(&unit);
+        // A clone of `unit` kept past this point finds the slot empty instead of a connection
+        // whose transaction has ended.
+        let taken = slot
+            .lock()
+            .map(|mut s| s.take())
+            .unwrap_or_else(|e| e.into_inner().take());
+        let Some(mut pooled) = taken else {
+            return Err(
+                StorageError::Unavailable("the unit of work lost its connection".into()).into(),
+            );
+        };
+        end(&mut pooled, result)
     }
 
     /// Run `f` in a write transaction, rolled back when `f` returns `Err`. SQLite: `BEGIN
     /// IMMEDIATE` (take the write lock up front, so a transaction never fails half-way with
     /// SQLITE_BUSY on lock upgrade) behind an in-process writer queue. PostgreSQL: a normal
     /// READ COMMITTED transaction.
+    /// Inside a [`Db::unit_of_work`], a savepoint on the unit's connection instead.
     pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StorageError> + From<diesel::result::Error>,
     {
+        if let Some(pinned) = &self.pinned {
+            // The BEGIN of the unit is recorded in the transaction manager: this nests.
+            return with_pinned(pinned, |conn| conn.transaction(f));
+        }
         let _writer = self.writer_lock();
         let mut pooled = self.inner.pool.get().map_err(StorageError::from)?;
-        let conn: &mut DbConn = &mut pooled;
-        match conn {
-            DbConn::Sqlite(c) => {
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-            }
-            DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
-        }
-        // Commit and rollback go through the enum's transaction manager, which delegates to the
-        // inner connection's (the one that recorded the BEGIN above).
-        match f(conn) {
-            Ok(value) => {
-                if let Err(e) =
-                    <DbConn as diesel::Connection>::TransactionManager::commit_transaction(conn)
-                {
-                    // A failed COMMIT leaves the transaction open on SQLite; close it so the
-                    // connection goes back to the pool clean.
-                    let _ =
-                        <DbConn as diesel::Connection>::TransactionManager::rollback_transaction(
-                            conn,
-                        );
-                    return Err(e.into());
-                }
-                Ok(value)
-            }
-            Err(user_error) => {
-                match <DbConn as diesel::Connection>::TransactionManager::rollback_transaction(conn)
-                {
-                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => {
-                        Err(user_error)
-                    }
-                    Err(rollback_error) => Err(rollback_error.into()),
-                }
-            }
-        }
+        begin(&mut pooled)?;
+        let result = f(&mut pooled);
+        end(&mut pooled, result)
     }
 
     fn writer_lock(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
@@ -195,5 +213,58 @@ impl Db {
             }
             BackendKind::Postgres => None,
         }
+    }
+}
+
+/// Open the write transaction of [`Db::write`] / [`Db::unit_of_work`]. SQLite: `BEGIN
+/// IMMEDIATE`, which takes the write lock up front.
+fn begin(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
+    }
+}
+
+/// Commit on `Ok`, roll back on `Err`. Commit and rollback go through the enum's transaction
+/// manager, which delegates to the inner connection's (the one that recorded the BEGIN).
+fn end<T, E>(conn: &mut DbConn, result: Result<T, E>) -> Result<T, E>
+where
+    E: From<StorageError> + From<diesel::result::Error>,
+{
+    type Tm = <DbConn as diesel::Connection>::TransactionManager;
+    match result {
+        Ok(value) => {
+            if let Err(e) = Tm::commit_transaction(conn) {
+                // A failed COMMIT leaves the transaction open on SQLite; close it so the
+                // connection goes back to the pool clean.
+                let _ = Tm::rollback_transaction(conn);
+                return Err(e.into());
+            }
+            Ok(value)
+        }
+        Err(user_error) => match Tm::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(user_error),
+            Err(rollback_error) => Err(rollback_error.into()),
+        },
+    }
+}
+
+/// Use the connection of a unit of work.
+fn with_pinned<T, E: From<StorageError>>(
+    slot: &Mutex<Option<PooledConnection<Manager>>>,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut guard = match slot.try_lock() {
+        Ok(g) => g,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => {
+            let e =
+                StorageError::Unavailable("a unit of work was used from two places at once".into());
+            return Err(e.into());
+        }
+    };
+    match guard.as_mut() {
+        Some(conn) => f(conn),
+        None => Err(StorageError::Unavailable("the unit of work has ended".into()).into()),
     }
 }

@@ -9,8 +9,9 @@ use crate::service::{Ctx, ServiceError, Services};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
-/// How many operations between two progress reports (and lease renewals).
-pub const PROGRESS_EVERY: usize = 500;
+/// Operations per write transaction; also how often progress is reported and the lease
+/// renewed (between two batches, when no write lock is held).
+pub const BATCH: usize = 500;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ObjectError {
@@ -32,19 +33,24 @@ pub struct Applied {
 /// Why the apply stopped early.
 pub struct Stop(pub String);
 
-/// Apply `plan`. `allow_removals`: the guard's verdict. `progress(done, total)` is called every
-/// [`PROGRESS_EVERY`] operations; an `Err` stops the apply.
+/// Apply `plan`, [`BATCH`] operations per transaction (each operation still a savepoint of its
+/// own, logged like a SCIM request). `allow_removals`: the guard's verdict. `progress(done,
+/// total)` is called between batches; an `Err` stops the apply.
 pub fn apply(
     services: &Services,
     ctx: &Ctx<'_>,
     plan: Plan,
-    mut user_links: HashMap<String, String>,
-    mut group_links: HashMap<String, String>,
+    user_links: HashMap<String, String>,
+    group_links: HashMap<String, String>,
     allow_removals: bool,
     progress: &mut dyn FnMut(usize, usize) -> Result<(), Stop>,
 ) -> Applied {
     let mut out = Applied::default();
-    let tenant = ctx.tenant.id.clone();
+    let mut links = Links {
+        users: user_links,
+        groups: group_links,
+        undo: Vec::new(),
+    };
     // Order: forget dead links, delete users (frees userNames), users, groups, members,
     // then deactivations and group deletions.
     let rank = |op: &Op| match op {
@@ -55,40 +61,103 @@ pub fn apply(
         Op::Members { .. } => 4,
         Op::DeactivateUser { .. } | Op::DeleteGroup { .. } => 5,
     };
-    let mut ops = plan.ops;
+    let (mut ops, held): (Vec<Op>, Vec<Op>) = plan
+        .ops
+        .into_iter()
+        .partition(|op| allow_removals || !op.is_removal());
+    out.held = held.len();
     ops.sort_by_key(|o| rank(o));
     let total = ops.len();
-    for (i, op) in ops.into_iter().enumerate() {
-        if i % PROGRESS_EVERY == 0 && i > 0 {
-            if let Err(Stop(why)) = progress(i, total) {
+    let mut ops = ops.into_iter();
+    let mut started = 0;
+    while started < total {
+        if started > 0 {
+            if let Err(Stop(why)) = progress(started, total) {
                 out.stopped = Some(why);
                 return out;
             }
         }
-        if op.is_removal() && !allow_removals {
-            out.held += 1;
-            continue;
-        }
-        let name = op.name();
-        let (entra_id, result) = run(
-            services,
-            ctx,
-            &tenant,
-            op,
-            &mut user_links,
-            &mut group_links,
-        );
-        match result {
-            Ok(()) => *out.done.entry(name).or_insert(0) += 1,
-            Err(e) => out.errors.push(ObjectError {
-                op: name,
-                entra_id,
-                detail: e.to_scim().detail,
-            }),
+        let batch: Vec<Op> = ops.by_ref().take(BATCH).collect();
+        started += batch.len();
+        let names: Vec<(&'static str, String)> = batch
+            .iter()
+            .map(|op| (op.name(), op.entra_id().to_string()))
+            .collect();
+        let mut done: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut errors = Vec::new();
+        let committed = services.unit_of_work(|unit| {
+            for op in batch {
+                let name = op.name();
+                match run(unit, ctx, op, &mut links) {
+                    (_, Ok(())) => *done.entry(name).or_insert(0) += 1,
+                    (entra_id, Err(e)) => errors.push(ObjectError {
+                        op: name,
+                        entra_id,
+                        detail: e.to_scim().detail,
+                    }),
+                }
+            }
+            Ok(())
+        });
+        match committed {
+            Ok(()) => {
+                links.undo.clear();
+                for (name, n) in done {
+                    *out.done.entry(name).or_insert(0) += n;
+                }
+                out.errors.extend(errors);
+            }
+            Err(e) => {
+                // Nothing of the batch is stored: every operation of it failed, and the next
+                // run plans it again.
+                links.rollback();
+                let detail = format!("not applied: the batch could not be committed ({e})");
+                out.errors
+                    .extend(names.into_iter().map(|(op, entra_id)| ObjectError {
+                        op,
+                        entra_id,
+                        detail: detail.clone(),
+                    }));
+            }
         }
     }
     let _ = progress(total, total);
     out
+}
+
+/// Entra object id → resource id of what the run owns, with an undo log for a batch that did
+/// not commit.
+struct Links {
+    users: HashMap<String, String>,
+    groups: HashMap<String, String>,
+    undo: Vec<(MirrorKind, String, Option<String>)>,
+}
+
+impl Links {
+    fn map(&mut self, kind: MirrorKind) -> &mut HashMap<String, String> {
+        match kind {
+            MirrorKind::User => &mut self.users,
+            MirrorKind::Group => &mut self.groups,
+        }
+    }
+    /// Link `entra_id` to `resource_id`, or forget it (`None`).
+    fn set(&mut self, kind: MirrorKind, entra_id: &str, resource_id: Option<String>) {
+        let map = self.map(kind);
+        let previous = match resource_id {
+            Some(id) => map.insert(entra_id.to_string(), id),
+            None => map.remove(entra_id),
+        };
+        self.undo.push((kind, entra_id.to_string(), previous));
+    }
+    fn rollback(&mut self) {
+        while let Some((kind, entra_id, previous)) = self.undo.pop() {
+            let map = self.map(kind);
+            match previous {
+                Some(id) => map.insert(entra_id, id),
+                None => map.remove(&entra_id),
+            };
+        }
+    }
 }
 
 fn created_id(body: &serde_json::Map<String, Value>) -> Result<String, ServiceError> {
@@ -101,12 +170,11 @@ fn created_id(body: &serde_json::Map<String, Value>) -> Result<String, ServiceEr
 fn run(
     s: &Services,
     ctx: &Ctx<'_>,
-    tenant: &str,
     op: Op,
-    user_links: &mut HashMap<String, String>,
-    group_links: &mut HashMap<String, String>,
+    links: &mut Links,
 ) -> (String, Result<(), ServiceError>) {
     use ResourceKind::{Group, User};
+    let tenant = ctx.tenant.id.as_str();
     match op {
         Op::Unlink { kind, entra_id } => {
             let k = if kind == "group" {
@@ -121,7 +189,7 @@ fn run(
             let r = s.create_resource(ctx, User, &body).and_then(|created| {
                 let id = created_id(&created.body)?;
                 s.link_pulled(tenant, MirrorKind::User, &entra_id, &id)?;
-                user_links.insert(entra_id.clone(), id);
+                links.set(MirrorKind::User, &entra_id, Some(id));
                 Ok(())
             });
             (entra_id, r)
@@ -135,7 +203,7 @@ fn run(
             let r = s
                 .link_pulled(tenant, MirrorKind::User, &entra_id, &resource_id)
                 .and_then(|()| {
-                    user_links.insert(entra_id.clone(), resource_id.clone());
+                    links.set(MirrorKind::User, &entra_id, Some(resource_id.clone()));
                     s.replace_resource(ctx, User, &resource_id, &body, None)
                         .map(drop)
                 });
@@ -165,14 +233,14 @@ fn run(
             let r = s
                 .delete_resource(ctx, User, &resource_id, None)
                 .and_then(|()| s.unlink_pulled(tenant, MirrorKind::User, &entra_id));
-            user_links.remove(&entra_id);
+            links.set(MirrorKind::User, &entra_id, None);
             (entra_id, r)
         }
         Op::CreateGroup { entra_id, body } => {
             let r = s.create_resource(ctx, Group, &body).and_then(|created| {
                 let id = created_id(&created.body)?;
                 s.link_pulled(tenant, MirrorKind::Group, &entra_id, &id)?;
-                group_links.insert(entra_id.clone(), id);
+                links.set(MirrorKind::Group, &entra_id, Some(id));
                 Ok(())
             });
             (entra_id, r)
@@ -186,7 +254,7 @@ fn run(
             let r = s
                 .link_pulled(tenant, MirrorKind::Group, &entra_id, &resource_id)
                 .and_then(|()| {
-                    group_links.insert(entra_id.clone(), resource_id.clone());
+                    links.set(MirrorKind::Group, &entra_id, Some(resource_id.clone()));
                     patch(s, ctx, &resource_id, replace_owned(&body))
                 });
             (entra_id, r)
@@ -207,17 +275,17 @@ fn run(
             let r = s
                 .delete_resource(ctx, Group, &resource_id, None)
                 .and_then(|()| s.unlink_pulled(tenant, MirrorKind::Group, &entra_id));
-            group_links.remove(&entra_id);
+            links.set(MirrorKind::Group, &entra_id, None);
             (entra_id, r)
         }
         Op::Members { group, add, remove } => {
-            let Some(gid) = group_links.get(&group).cloned() else {
+            let Some(gid) = links.groups.get(&group).cloned() else {
                 let e = ServiceError::Invalid("the group was not created (see its error)".into());
                 return (group, Err(e));
             };
             let resolve = |(e, kind): &(String, Member)| match kind {
-                Member::User => user_links.get(e).cloned(),
-                Member::Group => group_links.get(e).cloned(),
+                Member::User => links.users.get(e).cloned(),
+                Member::Group => links.groups.get(e).cloned(),
             };
             let values: Vec<Value> = add
                 .iter()

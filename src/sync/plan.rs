@@ -98,6 +98,22 @@ impl Op {
             Op::Unlink { .. } => "unlink",
         }
     }
+    /// The Entra object the operation is about (the group, for member changes).
+    pub fn entra_id(&self) -> &str {
+        match self {
+            Op::CreateUser { entra_id, .. }
+            | Op::LinkUser { entra_id, .. }
+            | Op::UpdateUser { entra_id, .. }
+            | Op::DeactivateUser { entra_id, .. }
+            | Op::DeleteUser { entra_id, .. }
+            | Op::CreateGroup { entra_id, .. }
+            | Op::LinkGroup { entra_id, .. }
+            | Op::UpdateGroup { entra_id, .. }
+            | Op::DeleteGroup { entra_id, .. }
+            | Op::Unlink { entra_id, .. } => entra_id,
+            Op::Members { group, .. } => group,
+        }
+    }
     fn removal_key(&self) -> Option<String> {
         match self {
             Op::DeactivateUser { entra_id, .. } => Some(format!("deactivate_user {entra_id}")),
