@@ -116,10 +116,21 @@ impl Pull {
         run
     }
 
-    fn snapshot(&self) -> scimd::service::pull::StoreSnapshot {
+    /// Every stored user, group and membership of the tenant (tests keep tenants small).
+    fn snapshot(&self) -> Stored {
+        use scimd::storage::scan;
+        const ALL: i64 = 100_000;
+        let t = self.tenant.id.as_str();
         self.services
-            .pull_snapshot(&self.tenant.id)
-            .expect("snapshot")
+            .db()
+            .read(|c| {
+                Ok::<_, scimd::storage::StorageError>(Stored {
+                    users: scan::users(c, t, None, ALL)?,
+                    groups: scan::groups(c, t, None, ALL)?,
+                    members: scan::memberships(c, t, None, ALL)?,
+                })
+            })
+            .expect("read the store")
     }
 
     /// userName → (active, externalId, resource id) of every stored user.
@@ -186,6 +197,12 @@ impl Pull {
             .filter(|e| e.actor == "graph")
             .collect()
     }
+}
+
+struct Stored {
+    users: Vec<scimd::storage::UserRow>,
+    groups: Vec<scimd::storage::GroupRow>,
+    members: Vec<(String, String, String)>,
 }
 
 /// Run `body` once per backend with a fresh fake and tenant.

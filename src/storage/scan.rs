@@ -24,6 +24,46 @@ pub fn users(
         .load(conn)?)
 }
 
+/// (id, case-folded userName, externalId, active): a user without its document.
+pub type UserKeys = (String, String, Option<String>, bool);
+
+/// The keys of users, without their documents.
+pub fn user_keys(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserKeys>, StorageError> {
+    let mut q = users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(users::id.gt(after));
+    }
+    Ok(q.order(users::id.asc())
+        .limit(limit)
+        .select((
+            users::id,
+            users::user_name_norm,
+            users::external_id,
+            users::active,
+        ))
+        .load(conn)?)
+}
+
+/// (id, document) of the given users.
+pub fn user_docs(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    ids: &[&str],
+) -> Result<Vec<(String, String)>, StorageError> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::doc))
+        .load(conn)?)
+}
+
 pub fn groups(
     conn: &mut DbConn,
     tenant_id: &str,

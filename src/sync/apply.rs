@@ -1,12 +1,13 @@
 //! Carry a plan out through the service layer, as the actor "graph": every change is checked,
 //! stored and logged exactly like a SCIM request. Per-object failures are collected, not fatal.
 
+use super::mapping;
 use super::plan::{Op, Plan};
 use super::scope::Member;
 use crate::scim::schema::ResourceKind;
 use crate::service::pull::MirrorKind;
 use crate::service::{Ctx, ServiceError, Services};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
 /// Operations per write transaction; also how often progress is reported and the lease
@@ -85,20 +86,31 @@ pub fn apply(
             .collect();
         let mut done: BTreeMap<&'static str, usize> = BTreeMap::new();
         let mut errors = Vec::new();
-        let committed = services.unit_of_work(|unit| {
-            for op in batch {
-                let name = op.name();
-                match run(unit, ctx, op, &mut links) {
-                    (_, Ok(())) => *done.entry(name).or_insert(0) += 1,
-                    (entra_id, Err(e)) => errors.push(ObjectError {
-                        op: name,
-                        entra_id,
-                        detail: e.to_scim().detail,
-                    }),
-                }
-            }
-            Ok(())
-        });
+        let creates: Vec<&str> = batch
+            .iter()
+            .filter_map(|op| match op {
+                Op::CreateUser { entra_id } => Some(entra_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        let committed = services
+            .mirror_props(&ctx.tenant.id, MirrorKind::User, &creates)
+            .and_then(|props| {
+                services.unit_of_work(|unit| {
+                    for op in batch {
+                        let name = op.name();
+                        match run(unit, ctx, op, &props, &mut links) {
+                            (_, Ok(())) => *done.entry(name).or_insert(0) += 1,
+                            (entra_id, Err(e)) => errors.push(ObjectError {
+                                op: name,
+                                entra_id,
+                                detail: e.to_scim().detail,
+                            }),
+                        }
+                    }
+                    Ok(())
+                })
+            });
         match committed {
             Ok(()) => {
                 links.undo.clear();
@@ -167,10 +179,12 @@ fn created_id(body: &serde_json::Map<String, Value>) -> Result<String, ServiceEr
         .ok_or_else(|| ServiceError::Invalid("the created resource has no id".into()))
 }
 
+/// Carry out one operation. `props`: Graph properties of the users this batch creates.
 fn run(
     s: &Services,
     ctx: &Ctx<'_>,
     op: Op,
+    props: &HashMap<String, Map<String, Value>>,
     links: &mut Links,
 ) -> (String, Result<(), ServiceError>) {
     use ResourceKind::{Group, User};
@@ -185,13 +199,21 @@ fn run(
             let r = s.unlink_pulled(tenant, k, &entra_id);
             (entra_id, r)
         }
-        Op::CreateUser { entra_id, body } => {
-            let r = s.create_resource(ctx, User, &body).and_then(|created| {
-                let id = created_id(&created.body)?;
-                s.link_pulled(tenant, MirrorKind::User, &entra_id, &id)?;
-                links.set(MirrorKind::User, &entra_id, Some(id));
-                Ok(())
-            });
+        Op::CreateUser { entra_id } => {
+            let body = props
+                .get(&entra_id)
+                .and_then(|p| mapping::new_user_body(&entra_id, p))
+                .ok_or_else(|| {
+                    ServiceError::Invalid("the user is no longer in the mirror of Entra".into())
+                });
+            let r = body
+                .and_then(|body| s.create_resource(ctx, User, &body))
+                .and_then(|created| {
+                    let id = created_id(&created.body)?;
+                    s.link_pulled(tenant, MirrorKind::User, &entra_id, &id)?;
+                    links.set(MirrorKind::User, &entra_id, Some(id));
+                    Ok(())
+                });
             (entra_id, r)
         }
         Op::LinkUser {
@@ -324,4 +346,29 @@ fn patch(s: &Services, ctx: &Ctx<'_>, id: &str, ops: Vec<Value>) -> Result<(), S
     });
     s.patch_resource(ctx, ResourceKind::Group, id, &body, None)
         .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_of_a_batch_that_did_not_commit_are_undone() {
+        let mut links = Links {
+            users: HashMap::from([("a".to_string(), "1".to_string())]),
+            groups: HashMap::new(),
+            undo: Vec::new(),
+        };
+        links.set(MirrorKind::User, "a", None);
+        links.set(MirrorKind::User, "b", Some("2".into()));
+        links.set(MirrorKind::User, "b", Some("3".into()));
+        links.set(MirrorKind::Group, "g", Some("4".into()));
+        assert_eq!(links.users.get("b").map(String::as_str), Some("3"));
+        links.rollback();
+        assert_eq!(
+            links.users,
+            HashMap::from([("a".to_string(), "1".to_string())])
+        );
+        assert!(links.groups.is_empty() && links.undo.is_empty());
+    }
 }

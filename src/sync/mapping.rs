@@ -77,6 +77,13 @@ pub fn user_attrs(
     Some(doc)
 }
 
+/// The SCIM body that creates a pulled user from its Graph properties; `None` without a
+/// userPrincipalName.
+pub fn new_user_body(entra_id: &str, props: &Map<String, Value>) -> Option<Value> {
+    let attrs = user_attrs(entra_id, props, account_enabled(props))?;
+    Some(user_body(&Map::new(), &attrs))
+}
+
 /// `current` with the owned attributes replaced by `attrs` (absent ones removed), as a full
 /// SCIM body for a create or replace.
 pub fn user_body(current: &Map<String, Value>, attrs: &Map<String, Value>) -> Value {

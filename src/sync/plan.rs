@@ -4,9 +4,9 @@
 //! that no other object owns, within the tenant.
 
 use super::mapping;
-use super::scope::{Desired, Member};
+use super::scope::{GroupState, Member, Scope, UserState};
 use crate::scim::schema::ResourceKind;
-use crate::service::pull::StoreSnapshot;
+use crate::service::pull::{MirrorObject, StoreSnapshot, StoredGroup, StoredUser};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -14,9 +14,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
+    /// Its body is built from the mirror when it is applied: a first sync's plan holds ids,
+    /// not 100,000 documents.
     CreateUser {
         entra_id: String,
-        body: Value,
     },
     /// Take over an existing resource (matched by `by`), then make it read as Graph says.
     LinkUser {
@@ -197,36 +198,32 @@ impl Key {
 
 /// Candidates for linking: users nobody owns, indexed by each key (case-folded values).
 #[derive(Default)]
-struct Unowned<'a> {
-    index: [HashMap<String, Vec<&'a str>>; 3],
-    taken: HashSet<&'a str>,
+struct Unowned {
+    index: [HashMap<String, Vec<String>>; 3],
+    taken: HashSet<String>,
 }
 
-impl<'a> Unowned<'a> {
-    fn add(&mut self, key: Key, value: &str, id: &'a str) {
+impl Unowned {
+    fn add(&mut self, key: Key, value: &str, id: &str) {
         self.index[key as usize]
             .entry(value.to_lowercase())
             .or_default()
-            .push(id);
+            .push(id.to_string());
     }
 
     /// The unique candidate with `value` for `key` (then taken), or why there is none;
     /// `None` when nothing matches.
-    fn pick(&mut self, key: Key, value: &str) -> Option<(Result<&'a str, String>, &'static str)> {
-        let found: Vec<&'a str> = self.index[key as usize]
+    fn pick(&mut self, key: Key, value: &str) -> Option<(Result<String, String>, &'static str)> {
+        let found: Vec<&String> = self.index[key as usize]
             .get(value)
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|id| !self.taken.contains(id))
-                    .collect()
-            })
+            .map(|v| v.iter().filter(|id| !self.taken.contains(*id)).collect())
             .unwrap_or_default();
         let result = match found.as_slice() {
             [] => return None,
             [one] => {
-                self.taken.insert(one);
-                Ok(*one)
+                let one = (*one).clone();
+                self.taken.insert(one.clone());
+                Ok(one)
             }
             many => Err(format!(
                 "{} users have the {} {value}",
@@ -238,87 +235,165 @@ impl<'a> Unowned<'a> {
     }
 }
 
-/// Diff `desired` against the store.
-pub fn plan(desired: &Desired, store: &StoreSnapshot) -> Plan {
-    let mut p = Plan::default();
-    let users: HashMap<&str, &crate::service::pull::StoredUser> =
-        store.users.iter().map(|u| (u.id.as_str(), u)).collect();
-    let groups: HashMap<&str, &crate::service::pull::StoredGroup> =
-        store.groups.iter().map(|g| (g.id.as_str(), g)).collect();
-    // Live links only: a link to a resource someone deleted is dropped (and re-created).
-    let mut user_links: HashMap<&str, &str> = HashMap::new();
-    for (e, r) in &store.user_links {
-        if users.contains_key(r.as_str()) {
-            user_links.insert(e, r);
-        } else {
-            p.ops.push(Op::Unlink {
-                kind: "user",
-                entra_id: e.clone(),
-            });
-        }
-    }
-    let mut group_links: HashMap<&str, &str> = HashMap::new();
-    for (e, r) in &store.group_links {
-        if groups.contains_key(r.as_str()) {
-            group_links.insert(e, r);
-        } else {
-            p.ops.push(Op::Unlink {
-                kind: "group",
-                entra_id: e.clone(),
-            });
-        }
-    }
-    p.owned_users = user_links.len();
-    p.owned_groups = group_links.len();
-    let owned_users: HashSet<&str> = user_links.values().copied().collect();
-    let owned_groups: HashSet<&str> = group_links.values().copied().collect();
+/// What the planner decided for one user of a page, before the documents it needs are read.
+enum Decision {
+    Update(String, String, Map<String, Value>),
+    Link(String, String, &'static str, Map<String, Value>),
+    Deactivate(String, String, &'static str),
+}
 
-    // --- users: deletions first (a recreated user can then take its userName back)
-    let mut deleting: HashSet<&str> = HashSet::new();
-    for e in &desired.deleted_users {
-        if let Some(r) = user_links.get(e.as_str()) {
-            deleting.insert(r);
-            p.ops.push(Op::DeleteUser {
-                entra_id: e.clone(),
-                resource_id: r.to_string(),
-                reason: super::scope::DELETED,
-            });
-        }
-    }
-    let mut unowned = Unowned::default();
-    for u in store
-        .users
-        .iter()
-        .filter(|u| !owned_users.contains(u.id.as_str()))
-    {
-        if let Some(x) = &u.external_id {
-            unowned.add(Key::ExternalId, x, &u.id);
-        }
-        unowned.add(Key::UserName, &u.user_name_norm, &u.id);
-        for e in &u.emails {
-            unowned.add(Key::Email, e, &u.id);
-        }
-    }
-    // userNames held by owned users, to explain a failed link.
-    let name_owner: HashMap<&str, &str> = store
-        .users
-        .iter()
-        .filter(|u| owned_users.contains(u.id.as_str()) && !deleting.contains(u.id.as_str()))
-        .map(|u| (u.user_name_norm.as_str(), u.id.as_str()))
-        .collect();
-    for (e, attrs) in &desired.users {
-        if let Some(r) = user_links.get(e.as_str()) {
-            let current = parse(&users[r].doc);
-            let body = mapping::user_body(&current, attrs);
-            if mapping::changes(ResourceKind::User, &current, &body) {
-                p.ops.push(Op::UpdateUser {
-                    entra_id: e.clone(),
-                    resource_id: r.to_string(),
-                    body,
-                });
+/// Builds the plan: a pure diff of the [`Scope`] against the store, fed one page of mirrored
+/// users at a time so that only the plan, ids and keys stay in memory. Documents come from
+/// the `docs` callback (resource id → JSON) for the page at hand.
+pub struct Planner {
+    plan: Plan,
+    /// Live links: Entra id → resource id.
+    user_links: HashMap<String, String>,
+    group_links: HashMap<String, String>,
+    /// Stored users by resource id (keys, no documents) and groups.
+    users: HashMap<String, StoredUser>,
+    groups: HashMap<String, StoredGroup>,
+    unowned: Unowned,
+    /// Case-folded userNames held by owned users that stay, to explain a failed link.
+    name_owner: HashMap<String, String>,
+    /// Linked Entra ids the mirror reported.
+    seen: HashSet<String>,
+    /// Users that should be present, by [`Scope::index`].
+    present: HashSet<u32>,
+    /// Why the read cannot be trusted for removals (empty: it can).
+    pub incomplete: Vec<String>,
+    /// Objects skipped, with why.
+    pub skipped: Vec<(String, String)>,
+}
+
+pub type Docs<'a, E> = dyn FnMut(&[&str]) -> Result<HashMap<String, String>, E> + 'a;
+
+impl Planner {
+    pub fn new(scope: &Scope, store: StoreSnapshot) -> Planner {
+        let mut p = Plan::default();
+        let users: HashMap<String, StoredUser> =
+            store.users.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let groups: HashMap<String, StoredGroup> = store
+            .groups
+            .into_iter()
+            .map(|g| (g.id.clone(), g))
+            .collect();
+        // Live links only: a link to a resource someone deleted is dropped (and re-created).
+        let mut live =
+            |links: HashMap<String, String>, kind: &'static str, exists: &dyn Fn(&str) -> bool| {
+                let mut out = HashMap::new();
+                for (e, r) in links {
+                    if exists(&r) {
+                        out.insert(e, r);
+                    } else {
+                        p.ops.push(Op::Unlink { kind, entra_id: e });
+                    }
+                }
+                out
+            };
+        let user_links = live(store.user_links, "user", &|r| users.contains_key(r));
+        let group_links = live(store.group_links, "group", &|r| groups.contains_key(r));
+        p.owned_users = user_links.len();
+        p.owned_groups = group_links.len();
+        let owned: HashSet<&str> = user_links.values().map(String::as_str).collect();
+        let mut unowned = Unowned::default();
+        for u in users.values().filter(|u| !owned.contains(u.id.as_str())) {
+            if let Some(x) = &u.external_id {
+                unowned.add(Key::ExternalId, x, &u.id);
             }
-            continue;
+            unowned.add(Key::UserName, &u.user_name_norm, &u.id);
+            for e in &u.emails {
+                unowned.add(Key::Email, e, &u.id);
+            }
         }
+        // A user Entra deleted frees its userName for a recreated one in the same plan.
+        let name_owner = user_links
+            .iter()
+            .filter(|(e, _)| !scope.is_deleted(e))
+            .filter_map(|(_, r)| users.get(r))
+            .map(|u| (u.user_name_norm.clone(), u.id.clone()))
+            .collect();
+        Planner {
+            plan: p,
+            user_links,
+            group_links,
+            users,
+            groups,
+            unowned,
+            name_owner,
+            seen: HashSet::new(),
+            present: HashSet::new(),
+            incomplete: Vec::new(),
+            skipped: scope.skipped.clone(),
+        }
+    }
+
+    /// The links the run starts from (Entra id → resource id), for the apply.
+    pub fn links(&self) -> (HashMap<String, String>, HashMap<String, String>) {
+        (self.user_links.clone(), self.group_links.clone())
+    }
+
+    /// Plan one page of mirrored users.
+    pub fn users<E>(
+        &mut self,
+        scope: &Scope,
+        page: &[MirrorObject],
+        docs: &mut Docs<'_, E>,
+    ) -> Result<(), E> {
+        let mut decided = Vec::new();
+        for u in page {
+            let e = &u.entra_id;
+            let state = scope.user(u);
+            if let UserState::Present(_) = state {
+                if let Some(i) = scope.index(e) {
+                    self.present.insert(i);
+                }
+            }
+            if let Some(r) = self.user_links.get(e).cloned() {
+                self.seen.insert(e.clone());
+                match state {
+                    UserState::Present(attrs) => {
+                        decided.push(Decision::Update(e.clone(), r, attrs))
+                    }
+                    UserState::Deleted => self.plan.ops.push(Op::DeleteUser {
+                        entra_id: e.clone(),
+                        resource_id: r,
+                        reason: super::scope::DELETED,
+                    }),
+                    UserState::Inactive(why) => {
+                        decided.push(Decision::Deactivate(e.clone(), r, why))
+                    }
+                    UserState::NoUpn => {
+                        self.no_upn(e);
+                        decided.push(Decision::Deactivate(e.clone(), r, super::scope::NO_UPN));
+                    }
+                }
+                continue;
+            }
+            match state {
+                UserState::Present(attrs) => {
+                    if let Some(d) = self.match_unowned(e, attrs) {
+                        decided.push(d);
+                    }
+                }
+                UserState::NoUpn => self.no_upn(e),
+                UserState::Inactive(_) | UserState::Deleted => {}
+            }
+        }
+        self.decide(decided, docs)
+    }
+
+    fn no_upn(&mut self, entra_id: &str) {
+        self.skipped
+            .push((entra_id.to_string(), super::scope::NO_UPN.into()));
+        self.incomplete.push(format!(
+            "user {entra_id} came without userPrincipalName (missing User.Read.All permission?)"
+        ));
+    }
+
+    /// An unlinked user that should be present: link a unique unowned candidate, create it,
+    /// or report why neither is safe.
+    fn match_unowned(&mut self, e: &str, attrs: Map<String, Value>) -> Option<Decision> {
         let upn = attrs
             .get("userName")
             .and_then(Value::as_str)
@@ -330,176 +405,258 @@ pub fn plan(desired: &Desired, store: &StoreSnapshot) -> Plan {
             .and_then(|v| v.get("value"))
             .and_then(Value::as_str)
             .map(str::to_lowercase);
-        let found = unowned
+        let found = self
+            .unowned
             .pick(Key::ExternalId, &e.to_lowercase())
-            .or_else(|| unowned.pick(Key::UserName, &upn))
-            .or_else(|| mail.as_deref().and_then(|m| unowned.pick(Key::Email, m)));
+            .or_else(|| self.unowned.pick(Key::UserName, &upn))
+            .or_else(|| {
+                mail.as_deref()
+                    .and_then(|m| self.unowned.pick(Key::Email, m))
+            });
+        let entra_id = e.to_string();
         match found {
-            Some((Ok(r), by)) => {
-                let current = parse(&users[r].doc);
-                let body = mapping::user_body(&current, attrs);
-                p.ops.push(Op::LinkUser { entra_id: e.clone(), resource_id: r.to_string(), by, body });
-            }
-            Some((Err(why), by)) => p.conflicts.push(Conflict {
-                entra_id: e.clone(),
+            Some((Ok(r), by)) => return Some(Decision::Link(entra_id, r, by, attrs)),
+            Some((Err(why), by)) => self.plan.conflicts.push(Conflict {
+                entra_id,
                 detail: format!("not linked by {by}: {why}; link by hand or remove the duplicates"),
             }),
-            None => match name_owner.get(upn.as_str()) {
-                Some(holder) => p.conflicts.push(Conflict {
-                    entra_id: e.clone(),
+            None => match self.name_owner.get(upn.as_str()) {
+                Some(holder) => self.plan.conflicts.push(Conflict {
+                    entra_id,
                     detail: format!(
                         "userName {upn} is held by user {holder}, which the reconciler links to another Entra object"
                     ),
                 }),
-                None => p.ops.push(Op::CreateUser {
-                    entra_id: e.clone(),
-                    body: mapping::user_body(&Map::new(), attrs),
-                }),
+                None => self.plan.ops.push(Op::CreateUser { entra_id }),
             },
         }
-    }
-    // Owned users that must not be active: out of scope, soft-deleted, disabled, or gone
-    // from the directory listing without a deletion signal.
-    for (e, r) in &user_links {
-        if desired.users.contains_key(*e) || desired.deleted_users.contains(*e) {
-            continue;
-        }
-        let stored = users[r];
-        if !stored.active {
-            continue;
-        }
-        let reason = desired
-            .inactive_users
-            .get(*e)
-            .copied()
-            .unwrap_or("not in the Entra directory");
-        let mut current = parse(&stored.doc);
-        current.insert("active".into(), Value::Bool(false));
-        let mut body = current;
-        body.remove("groups");
-        p.ops.push(Op::DeactivateUser {
-            entra_id: e.to_string(),
-            resource_id: r.to_string(),
-            reason,
-            body: Value::Object(body),
-        });
+        None
     }
 
-    // --- groups
-    let mut unowned_groups: HashMap<String, Vec<&str>> = HashMap::new();
-    let mut unowned_names: HashMap<&str, Vec<&str>> = HashMap::new();
-    for g in store
-        .groups
-        .iter()
-        .filter(|g| !owned_groups.contains(g.id.as_str()))
-    {
-        if let Some(x) = &g.external_id {
-            unowned_groups
-                .entry(x.to_lowercase())
+    /// Turn decisions that need stored documents into operations.
+    fn decide<E>(&mut self, decided: Vec<Decision>, docs: &mut Docs<'_, E>) -> Result<(), E> {
+        let needed: Vec<&str> = decided
+            .iter()
+            .filter_map(|d| match d {
+                Decision::Deactivate(_, r, _) if !self.users.get(r).is_some_and(|u| u.active) => {
+                    None
+                }
+                Decision::Update(_, r, _)
+                | Decision::Link(_, r, _, _)
+                | Decision::Deactivate(_, r, _) => Some(r.as_str()),
+            })
+            .collect();
+        if needed.is_empty() {
+            return Ok(());
+        }
+        let docs = docs(&needed)?;
+        for d in decided {
+            let doc = |r: &str| docs.get(r).map(|d| parse(d));
+            match d {
+                Decision::Update(entra_id, resource_id, attrs) => {
+                    let Some(current) = doc(&resource_id) else {
+                        continue;
+                    };
+                    let body = mapping::user_body(&current, &attrs);
+                    if mapping::changes(ResourceKind::User, &current, &body) {
+                        self.plan.ops.push(Op::UpdateUser {
+                            entra_id,
+                            resource_id,
+                            body,
+                        });
+                    }
+                }
+                Decision::Link(entra_id, resource_id, by, attrs) => {
+                    let Some(current) = doc(&resource_id) else {
+                        continue;
+                    };
+                    let body = mapping::user_body(&current, &attrs);
+                    self.plan.ops.push(Op::LinkUser {
+                        entra_id,
+                        resource_id,
+                        by,
+                        body,
+                    });
+                }
+                Decision::Deactivate(entra_id, resource_id, reason) => {
+                    let Some(mut body) = doc(&resource_id) else {
+                        continue;
+                    };
+                    body.insert("active".into(), Value::Bool(false));
+                    body.remove("groups");
+                    self.plan.ops.push(Op::DeactivateUser {
+                        entra_id,
+                        resource_id,
+                        reason,
+                        body: Value::Object(body),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After the last page: owned users the mirror no longer has are deactivated.
+    pub fn users_done<E>(&mut self, docs: &mut Docs<'_, E>) -> Result<(), E> {
+        let gone: Vec<Decision> = self
+            .user_links
+            .iter()
+            .filter(|(e, _)| !self.seen.contains(*e))
+            .map(|(e, r)| Decision::Deactivate(e.clone(), r.clone(), "not in the Entra directory"))
+            .collect();
+        self.decide(gone, docs)
+    }
+
+    /// Plan the groups (after the users).
+    pub fn groups(&mut self, scope: &Scope) {
+        let mut unowned_ids: HashMap<String, Vec<&str>> = HashMap::new();
+        let mut unowned_names: HashMap<&str, Vec<&str>> = HashMap::new();
+        let owned: HashSet<&str> = self.group_links.values().map(String::as_str).collect();
+        for g in self
+            .groups
+            .values()
+            .filter(|g| !owned.contains(g.id.as_str()))
+        {
+            if let Some(x) = &g.external_id {
+                unowned_ids.entry(x.to_lowercase()).or_default().push(&g.id);
+            }
+            unowned_names
+                .entry(&g.display_name_norm)
                 .or_default()
                 .push(&g.id);
         }
-        unowned_names
-            .entry(&g.display_name_norm)
-            .or_default()
-            .push(&g.id);
-    }
-    let mut taken: HashSet<&str> = HashSet::new();
-    for (e, g) in &desired.groups {
-        if let Some(r) = group_links.get(e.as_str()) {
-            let current = parse(&groups[r].doc);
-            let body = mapping::group_body(&current, e, &g.display_name);
-            if mapping::changes(ResourceKind::Group, &current, &body) {
-                p.ops.push(Op::UpdateGroup {
+        let mut taken: HashSet<&str> = HashSet::new();
+        let ops = &mut self.plan.ops;
+        for (e, state) in scope.groups() {
+            let linked = self.group_links.get(e);
+            let display_name = match (state, linked) {
+                (GroupState::Present { display_name }, _) => display_name,
+                (GroupState::Removed(reason), Some(r)) => {
+                    ops.push(Op::DeleteGroup {
+                        entra_id: e.to_string(),
+                        resource_id: r.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+                (GroupState::Removed(_), None) => continue,
+            };
+            if let Some(r) = linked {
+                let current = parse(&self.groups[r].doc);
+                let body = mapping::group_body(&current, e, display_name);
+                if mapping::changes(ResourceKind::Group, &current, &body) {
+                    ops.push(Op::UpdateGroup {
+                        entra_id: e.to_string(),
+                        resource_id: r.clone(),
+                        body,
+                    });
+                }
+                continue;
+            }
+            let by_id = unowned_ids
+                .get(&e.to_lowercase())
+                .cloned()
+                .unwrap_or_default();
+            let by_name = unowned_names
+                .get(display_name.to_lowercase().as_str())
+                .cloned()
+                .unwrap_or_default();
+            let candidate = match (by_id.as_slice(), by_name.as_slice()) {
+                ([one], _) => Some((*one, "externalId")),
+                ([], [one]) => Some((*one, "displayName")),
+                _ => None,
+            };
+            match candidate.filter(|(r, _)| taken.insert(r)) {
+                Some((r, by)) => {
+                    let current = parse(&self.groups[r].doc);
+                    let body = mapping::group_body(&current, e, display_name);
+                    ops.push(Op::LinkGroup {
+                        entra_id: e.to_string(),
+                        resource_id: r.to_string(),
+                        by,
+                        body,
+                    });
+                }
+                None if by_id.len() > 1 => self.plan.conflicts.push(Conflict {
+                    entra_id: e.to_string(),
+                    detail: format!("{} groups have externalId {e}", by_id.len()),
+                }),
+                None => ops.push(Op::CreateGroup {
+                    entra_id: e.to_string(),
+                    body: mapping::group_body(&Map::new(), e, display_name),
+                }),
+            }
+        }
+        // Linked groups the mirror no longer has at all.
+        for (e, r) in &self.group_links {
+            if !scope.has_group(e) {
+                ops.push(Op::DeleteGroup {
                     entra_id: e.clone(),
-                    resource_id: r.to_string(),
-                    body,
+                    resource_id: r.clone(),
+                    reason: "not in the Entra directory",
                 });
             }
-            continue;
-        }
-        let by_id = unowned_groups
-            .get(&e.to_lowercase())
-            .cloned()
-            .unwrap_or_default();
-        let by_name = unowned_names
-            .get(g.display_name.to_lowercase().as_str())
-            .cloned()
-            .unwrap_or_default();
-        let candidate = match (by_id.as_slice(), by_name.as_slice()) {
-            ([one], _) => Some((*one, "externalId")),
-            ([], [one]) => Some((*one, "displayName")),
-            _ => None,
-        };
-        match candidate.filter(|(r, _)| taken.insert(r)) {
-            Some((r, by)) => {
-                let current = parse(&groups[r].doc);
-                let body = mapping::group_body(&current, e, &g.display_name);
-                p.ops.push(Op::LinkGroup {
-                    entra_id: e.clone(),
-                    resource_id: r.to_string(),
-                    by,
-                    body,
-                });
-            }
-            None if by_id.len() > 1 => p.conflicts.push(Conflict {
-                entra_id: e.clone(),
-                detail: format!("{} groups have externalId {e}", by_id.len()),
-            }),
-            None => p.ops.push(Op::CreateGroup {
-                entra_id: e.clone(),
-                body: mapping::group_body(&Map::new(), e, &g.display_name),
-            }),
-        }
-    }
-    for (e, r) in &group_links {
-        if !desired.groups.contains_key(*e) {
-            let reason = desired
-                .removed_groups
-                .get(*e)
-                .copied()
-                .unwrap_or("not in the Entra directory");
-            p.ops.push(Op::DeleteGroup {
-                entra_id: e.to_string(),
-                resource_id: r.to_string(),
-                reason,
-            });
         }
     }
 
-    // --- memberships of the groups in scope: only members the reconciler owns are removed
-    let user_of: HashMap<&str, &str> = user_links.iter().map(|(e, r)| (*r, *e)).collect();
-    let group_of: HashMap<&str, &str> = group_links.iter().map(|(e, r)| (*r, *e)).collect();
-    let mut current: HashMap<&str, BTreeSet<(String, Member)>> = HashMap::new();
-    for (g, m, t) in &store.members {
-        let Some(group_entra) = group_of.get(g.as_str()) else {
-            continue;
-        };
-        let member = if t == "Group" {
-            group_of
-                .get(m.as_str())
-                .map(|e| (e.to_string(), Member::Group))
-        } else {
-            user_of
-                .get(m.as_str())
-                .map(|e| (e.to_string(), Member::User))
-        };
-        if let Some(member) = member {
-            current.entry(group_entra).or_default().insert(member);
-        }
+    /// The groups whose members to compare: present ones, with the resource they are linked
+    /// to (`None`: created or linked by this plan, so no member is stored yet).
+    pub fn member_groups<'s>(&self, scope: &'s Scope) -> Vec<(&'s str, Option<String>)> {
+        scope
+            .groups()
+            .filter(|(_, g)| matches!(g, GroupState::Present { .. }))
+            .map(|(e, _)| (e, self.group_links.get(e).cloned()))
+            .collect()
     }
-    let empty = BTreeSet::new();
-    for (e, g) in &desired.groups {
-        let have = current.get(e.as_str()).unwrap_or(&empty);
-        let add: Vec<(String, Member)> = g.members.difference(have).cloned().collect();
-        let remove: Vec<(String, Member)> = have.difference(&g.members).cloned().collect();
+
+    /// Plan one group's members: `stored` are its stored (member id, member type) pairs.
+    /// Only members the reconciler owns are removed.
+    pub fn members(&mut self, scope: &Scope, group: &str, stored: &[(String, String)]) {
+        let want = scope.members(group, &self.present);
+        let have: BTreeSet<(String, Member)> = self.owned_members(stored);
+        let add: Vec<(String, Member)> = want.difference(&have).cloned().collect();
+        let remove: Vec<(String, Member)> = have.difference(&want).cloned().collect();
         if !add.is_empty() || !remove.is_empty() {
-            p.ops.push(Op::Members {
-                group: e.clone(),
+            self.plan.ops.push(Op::Members {
+                group: group.to_string(),
                 add,
                 remove,
             });
         }
     }
-    p
+
+    /// Stored members as Entra ids, for the ones the reconciler owns.
+    fn owned_members(&self, stored: &[(String, String)]) -> BTreeSet<(String, Member)> {
+        if stored.is_empty() {
+            return BTreeSet::new();
+        }
+        let user_of: HashMap<&str, &str> = self
+            .user_links
+            .iter()
+            .map(|(e, r)| (r.as_str(), e.as_str()))
+            .collect();
+        let group_of: HashMap<&str, &str> = self
+            .group_links
+            .iter()
+            .map(|(e, r)| (r.as_str(), e.as_str()))
+            .collect();
+        stored
+            .iter()
+            .filter_map(|(m, t)| {
+                if t == "Group" {
+                    group_of
+                        .get(m.as_str())
+                        .map(|e| (e.to_string(), Member::Group))
+                } else {
+                    user_of
+                        .get(m.as_str())
+                        .map(|e| (e.to_string(), Member::User))
+                }
+            })
+            .collect()
+    }
+
+    pub fn finish(self) -> Plan {
+        self.plan
+    }
 }

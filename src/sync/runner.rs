@@ -8,8 +8,8 @@ use super::graph::{
     Priority, Removal, TokenCache,
 };
 use super::guard::{self, Thresholds, Verdict};
-use super::plan::{self, Plan};
-use super::scope;
+use super::plan::{self, Plan, Planner};
+use super::scope::Scope;
 use crate::service::pull::{
     Directory, Lease, MirrorEdge, MirrorKind, MirrorObject, MirrorRemoval, PullCredential,
     RoundEnd, RunFinish, RunView, ScopeMode, TRIGGER_SCHEDULE,
@@ -17,6 +17,7 @@ use crate::service::pull::{
 use crate::service::{Actor, Ctx, RequestInfo, ServiceError, Services, Tenant};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,20 @@ const MIRROR_BATCH: usize = 1000;
 const PLAN_LISTED: usize = 1000;
 /// After a transient failure, retry within this time even if the interval is longer.
 const TRANSIENT_RETRY: Duration = Duration::from_secs(900);
+
+/// Entra id → resource id of the users and groups a run starts out owning.
+type Links = (HashMap<String, String>, HashMap<String, String>);
+
+/// A plan with what the run needs besides it.
+struct Planned {
+    plan: Plan,
+    /// The links the plan starts from.
+    links: Links,
+    /// Why the read cannot be trusted for removals (empty: it can).
+    incomplete: Vec<String>,
+    /// Objects left out, with why.
+    skipped: Vec<(String, String)>,
+}
 
 /// Runs directories. Cheap to clone; the token cache is shared by every run of the process.
 #[derive(Clone)]
@@ -316,26 +331,15 @@ impl Work<'_> {
             self.summary["no_changes"] = json!(true);
             return Ok(finish("succeeded", None, None, true));
         }
-        // Plan against the whole mirror: delta rounds only make the read cheaper.
+        // Plan against the whole mirror (delta rounds only make the read cheaper), streaming
+        // users a page at a time: memory holds the plan, ids and keys, not the directory.
         self.progress("plan", 0, 0)?;
-        let tenant_id = &self.tenant.id;
-        let (mut users, mut groups, mut edges) = (Vec::new(), Vec::new(), Vec::new());
-        self.services()
-            .mirror_objects(tenant_id, MirrorKind::User, |o| users.push(o))?;
-        self.services()
-            .mirror_objects(tenant_id, MirrorKind::Group, |o| groups.push(o))?;
-        self.services().mirror_edges(tenant_id, |e| edges.push(e))?;
-        self.summary["directory"] =
-            json!({"users": users.len(), "groups": groups.len(), "memberships": edges.len()});
-        let desired = scope::desired(
-            &self.dir.config,
-            users,
-            groups,
-            edges,
-            assignments.as_deref(),
-        );
-        let snapshot = self.services().pull_snapshot(tenant_id)?;
-        let plan = plan::plan(&desired, &snapshot);
+        let Planned {
+            plan,
+            links,
+            incomplete,
+            skipped,
+        } = self.plan(assignments.as_deref())?;
         let thresholds = Thresholds {
             max_removals: self.dir.config.max_removals,
             max_removal_percent: self.dir.config.max_removal_percent,
@@ -343,12 +347,11 @@ impl Work<'_> {
         let approved = previous
             .filter(|r| r.status == "quarantined" && r.approved_at.is_some())
             .and_then(|r| r.plan_hash);
-        let verdict = guard::check(&plan, &thresholds, &desired.incomplete, approved.as_deref());
+        let verdict = guard::check(&plan, &thresholds, &incomplete, approved.as_deref());
         self.summary["planned"] = json!(plan.counts());
         self.summary["conflicts"] =
             json!(plan.conflicts.iter().take(PLAN_LISTED).collect::<Vec<_>>());
-        self.summary["skipped"] = json!(desired
-            .skipped
+        self.summary["skipped"] = json!(skipped
             .iter()
             .take(PLAN_LISTED)
             .map(|(id, why)| json!({"entra_id": id, "detail": why}))
@@ -375,7 +378,7 @@ impl Work<'_> {
         let held_plan = held_reasons
             .as_ref()
             .map(|_| compact(&plan, plan::Op::is_removal));
-        let applied = self.apply(plan, &snapshot, allow);
+        let applied = self.apply(plan, links, allow);
         self.summary["applied"] = json!(applied.done);
         self.summary["held"] = json!(applied.held);
         self.summary["errors"] = json!(applied.errors.iter().take(PLAN_LISTED).collect::<Vec<_>>());
@@ -395,12 +398,51 @@ impl Work<'_> {
         Ok(finish(status, held_plan, hash, true))
     }
 
-    fn apply(
-        &mut self,
-        plan: Plan,
-        snapshot: &crate::service::pull::StoreSnapshot,
-        allow: bool,
-    ) -> Applied {
+    /// Scope the mirror and plan against the store.
+    fn plan(&mut self, assignments: Option<&[super::graph::Assignment]>) -> Result<Planned, Abort> {
+        let services = self.services().clone();
+        let tenant_id = self.tenant.id.as_str();
+        let mut users = Vec::new();
+        services.mirror_pages(tenant_id, MirrorKind::User, |page| {
+            users.extend(page.into_iter().map(|u| (u.entra_id, u.removed)));
+            Ok::<_, ServiceError>(())
+        })?;
+        let mut groups = Vec::new();
+        services.mirror_pages(tenant_id, MirrorKind::Group, |page| {
+            groups.extend(page);
+            Ok::<_, ServiceError>(())
+        })?;
+        let mut scope = Scope::builder(&self.dir.config, users, groups);
+        services.mirror_edges(tenant_id, |e| scope.edge(e))?;
+        let scope = scope.finish(assignments);
+        let (users, groups, memberships) = scope.size();
+        self.summary["directory"] =
+            json!({"users": users, "groups": groups, "memberships": memberships});
+        let mut planner = Planner::new(&scope, services.pull_snapshot(tenant_id)?);
+        let mut docs = |ids: &[&str]| services.pull_user_docs(tenant_id, ids);
+        services.mirror_pages(tenant_id, MirrorKind::User, |page| {
+            planner.users(&scope, &page, &mut docs)
+        })?;
+        planner.users_done(&mut docs)?;
+        planner.groups(&scope);
+        for (group, linked) in planner.member_groups(&scope) {
+            let stored = match &linked {
+                Some(r) => services.pull_group_members(tenant_id, r)?,
+                None => Vec::new(),
+            };
+            planner.members(&scope, group, &stored);
+        }
+        let links = planner.links();
+        let (incomplete, skipped) = (planner.incomplete.clone(), planner.skipped.clone());
+        Ok(Planned {
+            plan: planner.finish(),
+            links,
+            incomplete,
+            skipped,
+        })
+    }
+
+    fn apply(&mut self, plan: Plan, (user_links, group_links): Links, allow: bool) -> Applied {
         let request =
             RequestInfo::internal(Actor::Graph, &format!("pull sync run {}", self.run.id));
         let ctx = Ctx {
@@ -417,8 +459,8 @@ impl Work<'_> {
             &services,
             &ctx,
             plan,
-            snapshot.user_links.clone(),
-            snapshot.group_links.clone(),
+            user_links,
+            group_links,
             allow,
             &mut progress,
         )

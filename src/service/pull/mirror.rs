@@ -197,38 +197,70 @@ impl Services {
             .write(|conn| Ok(sync_directories::clear_delta_links(conn, tenant_id)?))
     }
 
-    /// Visit every mirrored object of a kind, in Entra id order.
-    pub fn mirror_objects(
+    /// Visit every mirrored object of a kind, a page at a time, in Entra id order.
+    pub fn mirror_pages<E: From<ServiceError>>(
         &self,
         tenant_id: &str,
         kind: MirrorKind,
-        mut visit: impl FnMut(MirrorObject),
-    ) -> Result<(), ServiceError> {
+        mut visit: impl FnMut(Vec<MirrorObject>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut after: Option<String> = None;
         loop {
-            let page = self.db.read(|conn| {
-                sync_mirror::objects_page(conn, tenant_id, kind.as_str(), after.as_deref(), PAGE)
-            })?;
+            let page = self
+                .db
+                .read(|conn| {
+                    sync_mirror::objects_page(
+                        conn,
+                        tenant_id,
+                        kind.as_str(),
+                        after.as_deref(),
+                        PAGE,
+                    )
+                })
+                .map_err(ServiceError::from)?;
             let Some(last) = page.last() else {
                 return Ok(());
             };
             after = Some(last.entra_id.clone());
-            for r in page {
-                let mut props: Map<String, Value> =
-                    serde_json::from_str(&r.props).unwrap_or_default();
-                let removed = match (r.removed, props.remove(TOMBSTONE)) {
-                    (true, Some(_)) => Some(MirrorRemoval::Deleted),
-                    (true, None) => Some(MirrorRemoval::SoftDeleted),
-                    (false, _) => None,
-                };
-                visit(MirrorObject {
-                    kind,
-                    entra_id: r.entra_id,
-                    props,
-                    removed,
-                });
-            }
+            let objects = page
+                .into_iter()
+                .map(|r| {
+                    let mut props: Map<String, Value> =
+                        serde_json::from_str(&r.props).unwrap_or_default();
+                    let removed = match (r.removed, props.remove(TOMBSTONE)) {
+                        (true, Some(_)) => Some(MirrorRemoval::Deleted),
+                        (true, None) => Some(MirrorRemoval::SoftDeleted),
+                        (false, _) => None,
+                    };
+                    MirrorObject {
+                        kind,
+                        entra_id: r.entra_id,
+                        props,
+                        removed,
+                    }
+                })
+                .collect();
+            visit(objects)?;
         }
+    }
+
+    /// The Graph properties of these mirrored objects, by Entra id.
+    pub fn mirror_props(
+        &self,
+        tenant_id: &str,
+        kind: MirrorKind,
+        ids: &[&str],
+    ) -> Result<HashMap<String, Map<String, Value>>, ServiceError> {
+        let rows = self
+            .db
+            .read(|conn| sync_mirror::find_objects(conn, tenant_id, kind.as_str(), ids))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let props = serde_json::from_str::<Map<String, Value>>(&r.props).ok()?;
+                Some((r.entra_id, props))
+            })
+            .collect())
     }
 
     /// Visit every mirrored membership edge, in (group, member) order.

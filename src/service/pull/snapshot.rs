@@ -1,13 +1,14 @@
-//! The store as the reconciler compares it: every user and group of the tenant (the linked
-//! ones to diff, the others as candidates for linking), their memberships, and the links.
+//! The store as the reconciler compares it: the keys of every user (the linked ones to diff,
+//! the others as candidates for linking), every group, and the links. User documents and
+//! group members are read a page or a group at a time, when the planner gets to them.
 
 use crate::service::{ServiceError, Services};
-use crate::storage::{scan, sync_mirror};
+use crate::storage::{memberships, scan, sync_mirror};
 use std::collections::HashMap;
 
 const PAGE: i64 = 5000;
 
-/// A stored user; `doc` stays serialised until the planner needs it.
+/// A stored user's keys, without its document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredUser {
     pub id: String,
@@ -16,7 +17,6 @@ pub struct StoredUser {
     pub active: bool,
     /// Case-folded email values.
     pub emails: Vec<String>,
-    pub doc: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,8 +31,6 @@ pub struct StoredGroup {
 pub struct StoreSnapshot {
     pub users: Vec<StoredUser>,
     pub groups: Vec<StoredGroup>,
-    /// (group id, member id, member type) of every membership.
-    pub members: Vec<(String, String, String)>,
     /// Entra object id → resource id, for the resources the reconciler owns.
     pub user_links: HashMap<String, String>,
     pub group_links: HashMap<String, String>,
@@ -63,17 +61,19 @@ impl Services {
         loop {
             let page = self
                 .db
-                .read(|c| scan::users(c, tenant_id, after.as_deref(), PAGE))?;
+                .read(|c| scan::user_keys(c, tenant_id, after.as_deref(), PAGE))?;
             let Some(last) = page.last() else { break };
-            after = Some(last.id.clone());
-            snap.users.extend(page.into_iter().map(|u| StoredUser {
-                emails: emails.remove(&u.id).unwrap_or_default(),
-                id: u.id,
-                user_name_norm: u.user_name_norm,
-                external_id: u.external_id,
-                active: u.active,
-                doc: u.doc,
-            }));
+            after = Some(last.0.clone());
+            snap.users.extend(
+                page.into_iter()
+                    .map(|(id, user_name_norm, external_id, active)| StoredUser {
+                        emails: emails.remove(&id).unwrap_or_default(),
+                        id,
+                        user_name_norm,
+                        external_id,
+                        active,
+                    }),
+            );
         }
         let mut after: Option<String> = None;
         loop {
@@ -89,20 +89,6 @@ impl Services {
                 doc: g.doc,
             }));
         }
-        let mut after: Option<(String, String)> = None;
-        loop {
-            let page = self.db.read(|c| {
-                scan::memberships(
-                    c,
-                    tenant_id,
-                    after.as_ref().map(|(g, m)| (g.as_str(), m.as_str())),
-                    PAGE,
-                )
-            })?;
-            let Some(last) = page.last() else { break };
-            after = Some((last.0.clone(), last.1.clone()));
-            snap.members.extend(page);
-        }
         let (users, groups) = self.db.read(|c| {
             Ok::<_, ServiceError>((
                 sync_mirror::links(c, tenant_id, "user")?,
@@ -112,6 +98,35 @@ impl Services {
         snap.user_links = users.into_iter().collect();
         snap.group_links = groups.into_iter().collect();
         Ok(snap)
+    }
+
+    /// The documents of these users (id → JSON), for the planner's current page.
+    pub fn pull_user_docs(
+        &self,
+        tenant_id: &str,
+        ids: &[&str],
+    ) -> Result<HashMap<String, String>, ServiceError> {
+        let mut docs = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(PAGE as usize) {
+            let rows = self.db.read(|c| scan::user_docs(c, tenant_id, chunk))?;
+            docs.extend(rows);
+        }
+        Ok(docs)
+    }
+
+    /// (member id, member type) of every member of a group.
+    pub fn pull_group_members(
+        &self,
+        tenant_id: &str,
+        group_id: &str,
+    ) -> Result<Vec<(String, String)>, ServiceError> {
+        let rows = self
+            .db
+            .read(|c| memberships::list(c, tenant_id, group_id))?;
+        Ok(rows
+            .into_iter()
+            .map(|m| (m.member_id, m.member_type))
+            .collect())
     }
 
     /// Record that the reconciler owns `resource_id` as the Entra object `entra_id`.
