@@ -92,6 +92,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (dry, dry_s, dry_rss) = run("full read + plan (dry run)")?;
     let (applied, apply_s, apply_rss) = run("apply")?;
     let (delta, delta_s, delta_rss) = run("no-change delta round")?;
+    // The daily full round over a store that already matches: the whole directory is read and
+    // planned, and the plan is empty.
+    services.mirror_forget_links(&tenant.id)?;
+    let (steady, steady_s, steady_rss) = run("no-change full round")?;
     let (_, peak) = memory_mib();
     let memberships = groups * members;
     println!("# Pull-sync benchmark\n");
@@ -116,6 +120,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             apply_rss,
         ),
         ("3. no-change delta round", &delta, delta_s, delta_rss),
+        (
+            "4. no-change full round (the daily one)",
+            &steady,
+            steady_s,
+            steady_rss,
+        ),
     ] {
         println!(
             "| {label} | {} | {s:.2} | {rss} | {} |",
@@ -127,6 +137,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dry_s + apply_s
     );
     println!("\nApplied: {}", applied.summary["applied"]);
+    println!("Planned by the full round: {}", steady.summary["planned"]);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

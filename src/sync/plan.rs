@@ -260,6 +260,8 @@ pub struct Planner {
     seen: HashSet<String>,
     /// Users that should be present, by [`Scope::index`].
     present: HashSet<u32>,
+    /// Resource id → Entra id of owned users and groups, built when first needed.
+    owners: Option<(HashMap<String, String>, HashMap<String, String>)>,
     /// Why the read cannot be trusted for removals (empty: it can).
     pub incomplete: Vec<String>,
     /// Objects skipped, with why.
@@ -323,6 +325,7 @@ impl Planner {
             name_owner,
             seen: HashSet::new(),
             present: HashSet::new(),
+            owners: None,
             incomplete: Vec::new(),
             skipped: scope.skipped.clone(),
         }
@@ -626,20 +629,16 @@ impl Planner {
     }
 
     /// Stored members as Entra ids, for the ones the reconciler owns.
-    fn owned_members(&self, stored: &[(String, String)]) -> BTreeSet<(String, Member)> {
+    fn owned_members(&mut self, stored: &[(String, String)]) -> BTreeSet<(String, Member)> {
         if stored.is_empty() {
             return BTreeSet::new();
         }
-        let user_of: HashMap<&str, &str> = self
-            .user_links
-            .iter()
-            .map(|(e, r)| (r.as_str(), e.as_str()))
-            .collect();
-        let group_of: HashMap<&str, &str> = self
-            .group_links
-            .iter()
-            .map(|(e, r)| (r.as_str(), e.as_str()))
-            .collect();
+        let reverse = |links: &HashMap<String, String>| -> HashMap<String, String> {
+            links.iter().map(|(e, r)| (r.clone(), e.clone())).collect()
+        };
+        let (user_of, group_of) = self
+            .owners
+            .get_or_insert_with(|| (reverse(&self.user_links), reverse(&self.group_links)));
         stored
             .iter()
             .filter_map(|(m, t)| {
