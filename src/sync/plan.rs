@@ -116,12 +116,8 @@ impl Op {
         }
     }
     fn removal_key(&self) -> Option<String> {
-        match self {
-            Op::DeactivateUser { entra_id, .. } => Some(format!("deactivate_user {entra_id}")),
-            Op::DeleteUser { entra_id, .. } => Some(format!("delete_user {entra_id}")),
-            Op::DeleteGroup { entra_id, .. } => Some(format!("delete_group {entra_id}")),
-            _ => None,
-        }
+        self.is_removal()
+            .then(|| format!("{} {}", self.name(), self.entra_id()))
     }
 }
 
@@ -235,6 +231,18 @@ impl Unowned {
     }
 }
 
+/// A finished plan with what the run needs besides it.
+pub struct Planned {
+    pub plan: Plan,
+    /// The live links the plan starts from (Entra id → resource id), for the apply.
+    pub user_links: HashMap<String, String>,
+    pub group_links: HashMap<String, String>,
+    /// Why the read cannot be trusted for removals (empty: it can).
+    pub incomplete: Vec<String>,
+    /// Objects left out, with why.
+    pub skipped: Vec<(String, String)>,
+}
+
 /// What the planner decided for one user of a page, before the documents it needs are read.
 enum Decision {
     Update(String, String, Map<String, Value>),
@@ -262,10 +270,8 @@ pub struct Planner {
     present: HashSet<u32>,
     /// Resource id → Entra id of owned users and groups, built when first needed.
     owners: Option<(HashMap<String, String>, HashMap<String, String>)>,
-    /// Why the read cannot be trusted for removals (empty: it can).
-    pub incomplete: Vec<String>,
-    /// Objects skipped, with why.
-    pub skipped: Vec<(String, String)>,
+    incomplete: Vec<String>,
+    skipped: Vec<(String, String)>,
 }
 
 pub type Docs<'a, E> = dyn FnMut(&[&str]) -> Result<HashMap<String, String>, E> + 'a;
@@ -329,11 +335,6 @@ impl Planner {
             incomplete: Vec::new(),
             skipped: scope.skipped.clone(),
         }
-    }
-
-    /// The links the run starts from (Entra id → resource id), for the apply.
-    pub fn links(&self) -> (HashMap<String, String>, HashMap<String, String>) {
-        (self.user_links.clone(), self.group_links.clone())
     }
 
     /// Plan one page of mirrored users.
@@ -655,7 +656,13 @@ impl Planner {
             .collect()
     }
 
-    pub fn finish(self) -> Plan {
-        self.plan
+    pub fn finish(self) -> Planned {
+        Planned {
+            plan: self.plan,
+            user_links: self.user_links,
+            group_links: self.group_links,
+            incomplete: self.incomplete,
+            skipped: self.skipped,
+        }
     }
 }

@@ -8,7 +8,7 @@ use super::graph::{
     Priority, Removal, TokenCache,
 };
 use super::guard::{self, Thresholds, Verdict};
-use super::plan::{self, Plan, Planner};
+use super::plan::{self, Plan, Planned, Planner};
 use super::scope::Scope;
 use crate::service::pull::{
     Directory, Lease, MirrorEdge, MirrorKind, MirrorObject, MirrorRemoval, PullCredential,
@@ -31,20 +31,6 @@ const MIRROR_BATCH: usize = 1000;
 const PLAN_LISTED: usize = 1000;
 /// After a transient failure, retry within this time even if the interval is longer.
 const TRANSIENT_RETRY: Duration = Duration::from_secs(900);
-
-/// Entra id → resource id of the users and groups a run starts out owning.
-type Links = (HashMap<String, String>, HashMap<String, String>);
-
-/// A plan with what the run needs besides it.
-struct Planned {
-    plan: Plan,
-    /// The links the plan starts from.
-    links: Links,
-    /// Why the read cannot be trusted for removals (empty: it can).
-    incomplete: Vec<String>,
-    /// Objects left out, with why.
-    skipped: Vec<(String, String)>,
-}
 
 /// Runs directories. Cheap to clone; the token cache is shared by every run of the process.
 #[derive(Clone)]
@@ -336,7 +322,8 @@ impl Work<'_> {
         self.progress("plan", 0, 0)?;
         let Planned {
             plan,
-            links,
+            user_links,
+            group_links,
             incomplete,
             skipped,
         } = self.plan(assignments.as_deref())?;
@@ -378,7 +365,7 @@ impl Work<'_> {
         let held_plan = held_reasons
             .as_ref()
             .map(|_| compact(&plan, plan::Op::is_removal));
-        let applied = self.apply(plan, links, allow);
+        let applied = self.apply(plan, user_links, group_links, allow);
         self.summary["applied"] = json!(applied.done);
         self.summary["held"] = json!(applied.held);
         self.summary["errors"] = json!(applied.errors.iter().take(PLAN_LISTED).collect::<Vec<_>>());
@@ -432,17 +419,16 @@ impl Work<'_> {
             };
             planner.members(&scope, group, &stored);
         }
-        let links = planner.links();
-        let (incomplete, skipped) = (planner.incomplete.clone(), planner.skipped.clone());
-        Ok(Planned {
-            plan: planner.finish(),
-            links,
-            incomplete,
-            skipped,
-        })
+        Ok(planner.finish())
     }
 
-    fn apply(&mut self, plan: Plan, (user_links, group_links): Links, allow: bool) -> Applied {
+    fn apply(
+        &mut self,
+        plan: Plan,
+        user_links: HashMap<String, String>,
+        group_links: HashMap<String, String>,
+        allow: bool,
+    ) -> Applied {
         let request =
             RequestInfo::internal(Actor::Graph, &format!("pull sync run {}", self.run.id));
         let ctx = Ctx {
