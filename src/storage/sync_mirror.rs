@@ -181,6 +181,29 @@ pub fn objects_page(
         .load(conn)?)
 }
 
+/// (Entra id, removed, permanently deleted) of objects in Entra id order, without parsing
+/// their properties: a permanently deleted object is stored with exactly `tombstone` as props.
+pub fn states_page(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    kind: &str,
+    tombstone: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(String, bool, bool)>, StorageError> {
+    let mut q = o::table
+        .filter(o::tenant_id.eq(tenant_id))
+        .filter(o::kind.eq(kind))
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(o::entra_id.gt(after));
+    }
+    Ok(q.order(o::entra_id.asc())
+        .limit(limit)
+        .select((o::entra_id, o::removed, o::props.eq(tombstone)))
+        .load(conn)?)
+}
+
 /// Edges in (group, member) order, a page at a time.
 pub fn edges_page(
     conn: &mut DbConn,

@@ -389,11 +389,7 @@ impl Work<'_> {
     fn plan(&mut self, assignments: Option<&[super::graph::Assignment]>) -> Result<Planned, Abort> {
         let services = self.services().clone();
         let tenant_id = self.tenant.id.as_str();
-        let mut users = Vec::new();
-        services.mirror_pages(tenant_id, MirrorKind::User, |page| {
-            users.extend(page.into_iter().map(|u| (u.entra_id, u.removed)));
-            Ok::<_, ServiceError>(())
-        })?;
+        let users = services.mirror_states(tenant_id, MirrorKind::User)?;
         let mut groups = Vec::new();
         services.mirror_pages(tenant_id, MirrorKind::Group, |page| {
             groups.extend(page);

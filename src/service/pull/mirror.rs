@@ -64,6 +64,13 @@ pub struct MirrorEdge {
     pub removed: bool,
 }
 
+/// The whole props of a permanently deleted object (kept until the next full round).
+fn tombstone() -> Map<String, Value> {
+    let mut props = Map::new();
+    props.insert(TOMBSTONE.into(), Value::from("deleted"));
+    props
+}
+
 fn kind_name(k: &str) -> &'static str {
     match k {
         "user" => "user",
@@ -106,8 +113,7 @@ impl Services {
                     let removed = match o.removed {
                         Some(MirrorRemoval::Deleted) => {
                             gone.push(o.entra_id.as_str());
-                            props = Map::new();
-                            props.insert(TOMBSTONE.into(), Value::from("deleted"));
+                            props = tombstone();
                             true
                         }
                         Some(MirrorRemoval::SoftDeleted) => true,
@@ -241,6 +247,34 @@ impl Services {
                 })
                 .collect();
             visit(objects)?;
+        }
+    }
+
+    /// Every mirrored object of a kind as (Entra id, removal), in Entra id order, without
+    /// reading its properties: what the scope needs before users are planned.
+    pub fn mirror_states(
+        &self,
+        tenant_id: &str,
+        kind: MirrorKind,
+    ) -> Result<Vec<(String, Option<MirrorRemoval>)>, ServiceError> {
+        let tomb = Value::Object(tombstone()).to_string();
+        let mut out = Vec::new();
+        loop {
+            let after = out.last().map(|(id, _): &(String, _)| id.as_str());
+            let page = self.db.read(|conn| {
+                sync_mirror::states_page(conn, tenant_id, kind.as_str(), &tomb, after, PAGE)
+            })?;
+            if page.is_empty() {
+                return Ok(out);
+            }
+            out.extend(page.into_iter().map(|(id, removed, deleted)| {
+                let removal = match (removed, deleted) {
+                    (true, true) => Some(MirrorRemoval::Deleted),
+                    (true, false) => Some(MirrorRemoval::SoftDeleted),
+                    (false, _) => None,
+                };
+                (id, removal)
+            }));
         }
     }
 
