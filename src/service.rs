@@ -42,7 +42,10 @@ pub use tenants::{Tenant, TenantChange};
 pub use token_requests::AccessToken;
 
 use crate::clock::Clock;
+use crate::storage::statistics;
+pub use crate::storage::statistics::Tables;
 use crate::storage::Db;
+pub use crate::storage::UnitWrites;
 use std::sync::{Arc, Mutex};
 
 /// Limits that shape list responses.
@@ -109,14 +112,21 @@ impl Services {
     pub fn ping(&self) -> Result<(), ServiceError> {
         Ok(self.db.ping()?)
     }
-    /// Run many use cases as one unit: `f` gets services whose every write is a savepoint in
-    /// one transaction, committed once at the end (see [`Db::unit_of_work`]). A use case that
-    /// fails inside it still undoes only itself and logs its failure.
+    /// After the first batch of a bulk phase: let the database plan with statistics of the
+    /// tables being filled (see [`crate::storage::statistics`]).
+    pub fn refresh_statistics(&self, tables: Tables) -> Result<(), ServiceError> {
+        Ok(self.db.read(|c| statistics::refresh(c, tables))?)
+    }
+    /// Run many use cases as one unit: `f` gets services whose every write runs in one
+    /// transaction, committed once at the end (see [`Db::unit_of_work`]). With
+    /// [`UnitWrites::Savepoint`] a use case that fails inside it still undoes only itself and
+    /// logs its failure; with [`UnitWrites::Plain`] `f` must fail when any use case fails.
     pub fn unit_of_work<T>(
         &self,
+        writes: UnitWrites,
         f: impl FnOnce(&Services) -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
-        self.db.unit_of_work(|db| {
+        self.db.unit_of_work(writes, |db| {
             let unit = Services {
                 db: db.clone(),
                 ..self.clone()

@@ -14,7 +14,7 @@ use crate::scim::projection::Projection;
 use crate::scim::resource::{self, CheckOptions, MemberOut, Meta, Notes};
 use crate::scim::schema::ResourceKind;
 use crate::scim::ScimError;
-use crate::storage::{events, DbConn, SearchQuery, SortKey, StorageError};
+use crate::storage::{events, DbConn, NewEvent, SearchQuery, SortKey, StorageError};
 use serde_json::{Map, Value};
 use store::Stored;
 
@@ -75,8 +75,8 @@ impl Services {
                     &checked.notes,
                     Some(diff(&Map::new(), &stored.doc)),
                 );
-                events::insert(conn, &audit::success(ctx.request, tenant, now, 201, data))?;
-                Ok((stored, members))
+                let event = audit::success(ctx.request, tenant, now, 201, data);
+                Ok(((stored, members), event))
             })?;
         let outs = (kind == ResourceKind::Group).then(|| members::outs(ctx, &members));
         Ok(self.render(
@@ -236,7 +236,7 @@ impl Services {
         let m = &outcome.members;
         let member_change = m.clear || !m.add.is_empty() || !m.remove.is_empty();
         let now = self.clock.now();
-        self.db.write(|conn| {
+        self.db.write_logged(|conn| {
             let stored = if !changes.is_empty() {
                 store::update(conn, kind, tenant, &current, &outcome.checked.doc, now)
                     .map_err(|e| conflict(kind, &outcome.checked.doc, e))?
@@ -270,8 +270,7 @@ impl Services {
             } else {
                 audit::success(ctx.request, tenant, now, 200, data)
             };
-            events::insert(conn, &event)?;
-            Ok(stored)
+            Ok((stored, event))
         })
     }
 
@@ -291,8 +290,7 @@ impl Services {
             check_if_match(if_match, current.version)?;
             store::delete(conn, kind, tenant, id)?;
             let data = event_data(kind, "Delete", &current, &Notes::default(), None);
-            events::insert(conn, &audit::success(ctx.request, tenant, now, 204, data))?;
-            Ok(())
+            Ok(((), audit::success(ctx.request, tenant, now, 204, data)))
         })
     }
 
@@ -469,7 +467,8 @@ impl Services {
         f().inspect_err(|e| self.record_failure(ctx, kind, action, id, body, e))
     }
 
-    /// A write transaction whose failure is logged as an event after the rollback.
+    /// A write transaction that logs the event `f` returns; a failure is logged as an event
+    /// after the rollback.
     fn audited_write<T>(
         &self,
         ctx: &Ctx<'_>,
@@ -477,10 +476,10 @@ impl Services {
         action: &'static str,
         id: Option<&str>,
         body: Option<&Value>,
-        f: impl FnOnce(&mut DbConn) -> Result<T, ServiceError>,
+        f: impl FnOnce(&mut DbConn) -> Result<(T, NewEvent), ServiceError>,
     ) -> Result<T, ServiceError> {
         self.db
-            .write(f)
+            .write_logged(f)
             .inspect_err(|e| self.record_failure(ctx, kind, action, id, body, e))
     }
 
@@ -496,6 +495,10 @@ impl Services {
         body: Option<&Value>,
         e: &ServiceError,
     ) {
+        if self.db.in_plain_unit() {
+            // The unit fails whole, and its caller redoes it write by write, logging then.
+            return;
+        }
         let err = e.to_scim();
         let text = |v: &Value, attr: &str| v.get(attr).and_then(Value::as_str).map(str::to_string);
         let (mut name, mut external_id) = match body {

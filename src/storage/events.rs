@@ -13,34 +13,86 @@ diesel::define_sql_function!(fn lower(x: Nullable<Text>) -> Nullable<Text>);
 
 /// Every column is bound, `NULL` or not, so the statement's SQL never varies and the prepared
 /// statement is cached per connection: the insert runs in every SCIM write transaction.
+#[derive(Insertable)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
+struct EventInsert<'a> {
+    tenant_id: Option<&'a str>,
+    occurred_at: NaiveDateTime,
+    request_id: &'a str,
+    actor: &'a str,
+    credential_id: Option<&'a str>,
+    client_addr: Option<&'a str>,
+    method: &'a str,
+    path: &'a str,
+    resource_type: Option<&'a str>,
+    resource_id: Option<&'a str>,
+    resource_name: Option<&'a str>,
+    external_id: Option<&'a str>,
+    action: &'a str,
+    outcome: &'a str,
+    status: i32,
+    scim_type: Option<&'a str>,
+    detail: Option<&'a str>,
+    changes: Option<&'a str>,
+    normalizations: Option<&'a str>,
+    duration_us: i64,
+    request_body: Option<&'a str>,
+    resource_name_norm: Option<String>,
+}
+
+impl<'a> From<&'a NewEvent> for EventInsert<'a> {
+    fn from(e: &'a NewEvent) -> Self {
+        EventInsert {
+            tenant_id: e.tenant_id.as_deref(),
+            occurred_at: to_storage_precision(e.occurred_at),
+            request_id: &e.request_id,
+            actor: &e.actor,
+            credential_id: e.credential_id.as_deref(),
+            client_addr: e.client_addr.as_deref(),
+            method: &e.method,
+            path: &e.path,
+            resource_type: e.resource_type.as_deref(),
+            resource_id: e.resource_id.as_deref(),
+            resource_name: e.resource_name.as_deref(),
+            external_id: e.external_id.as_deref(),
+            action: &e.action,
+            outcome: &e.outcome,
+            status: e.status,
+            scim_type: e.scim_type.as_deref(),
+            detail: e.detail.as_deref(),
+            changes: e.changes.as_deref(),
+            normalizations: e.normalizations.as_deref(),
+            duration_us: e.duration_us,
+            request_body: e.request_body.as_deref(),
+            resource_name_norm: e.resource_name.as_deref().map(fold),
+        }
+    }
+}
+
 pub fn insert(conn: &mut DbConn, event: &NewEvent) -> Result<(), StorageError> {
-    let e = event;
     diesel::insert_into(events::table)
-        .values((
-            events::tenant_id.eq(e.tenant_id.as_deref()),
-            events::occurred_at.eq(to_storage_precision(e.occurred_at)),
-            events::request_id.eq(&e.request_id),
-            events::actor.eq(&e.actor),
-            events::credential_id.eq(e.credential_id.as_deref()),
-            events::client_addr.eq(e.client_addr.as_deref()),
-            events::method.eq(&e.method),
-            events::path.eq(&e.path),
-            events::resource_type.eq(e.resource_type.as_deref()),
-            events::resource_id.eq(e.resource_id.as_deref()),
-            events::resource_name.eq(e.resource_name.as_deref()),
-            events::external_id.eq(e.external_id.as_deref()),
-            events::action.eq(&e.action),
-            events::outcome.eq(&e.outcome),
-            events::status.eq(e.status),
-            events::scim_type.eq(e.scim_type.as_deref()),
-            events::detail.eq(e.detail.as_deref()),
-            events::changes.eq(e.changes.as_deref()),
-            events::normalizations.eq(e.normalizations.as_deref()),
-            events::duration_us.eq(e.duration_us),
-            events::request_body.eq(e.request_body.as_deref()),
-            events::resource_name_norm.eq(e.resource_name.as_deref().map(fold)),
-        ))
+        .values(EventInsert::from(event))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Rows per multi-row INSERT: 22 columns each, well under both backends' parameter limits.
+const INSERT_CHUNK: usize = 200;
+
+/// Insert many events, in order, a multi-row statement per [`INSERT_CHUNK`].
+pub fn insert_many(conn: &mut DbConn, rows: &[NewEvent]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let values: Vec<EventInsert> = chunk.iter().map(EventInsert::from).collect();
+        // A multi-row INSERT is only available per backend, not through MultiBackend.
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(events::table)
+                .values(&values)
+                .execute(c)?,
+            DbConn::Postgres(c) => diesel::insert_into(events::table)
+                .values(&values)
+                .execute(c)?,
+        };
+    }
     Ok(())
 }
 

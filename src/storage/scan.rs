@@ -93,11 +93,10 @@ pub fn emails(
         .filter(user_emails::tenant_id.eq(tenant_id))
         .into_boxed();
     if let Some((u, p)) = after {
-        q = q.filter(
-            user_emails::user_id
-                .gt(u)
-                .or(user_emails::user_id.eq(u).and(user_emails::position.gt(p))),
-        );
+        // The `>=` bound lets PostgreSQL range-scan the index; the OR alone it cannot.
+        q = q
+            .filter(user_emails::user_id.ge(u))
+            .filter(user_emails::user_id.gt(u).or(user_emails::position.gt(p)));
     }
     Ok(
         q.order((user_emails::user_id.asc(), user_emails::position.asc()))
@@ -122,11 +121,10 @@ pub fn memberships(
         .filter(memberships::tenant_id.eq(tenant_id))
         .into_boxed();
     if let Some((g, m)) = after {
-        q = q.filter(
-            memberships::group_id.gt(g).or(memberships::group_id
-                .eq(g)
-                .and(memberships::member_id.gt(m))),
-        );
+        // The `>=` bound lets PostgreSQL range-scan the index; the OR alone it cannot.
+        q = q
+            .filter(memberships::group_id.ge(g))
+            .filter(memberships::group_id.gt(g).or(memberships::member_id.gt(m)));
     }
     Ok(
         q.order((memberships::group_id.asc(), memberships::member_id.asc()))

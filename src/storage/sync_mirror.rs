@@ -213,11 +213,10 @@ pub fn edges_page(
 ) -> Result<Vec<EdgeRow>, StorageError> {
     let mut q = e::table.filter(e::tenant_id.eq(tenant_id)).into_boxed();
     if let Some((g, m)) = after {
-        q = q.filter(
-            e::group_id
-                .gt(g)
-                .or(e::group_id.eq(g).and(e::member_id.gt(m))),
-        );
+        // The `>=` bound lets PostgreSQL range-scan the index; the OR alone it cannot.
+        q = q
+            .filter(e::group_id.ge(g))
+            .filter(e::group_id.gt(g).or(e::member_id.gt(m)));
     }
     Ok(q.order((e::group_id.asc(), e::member_id.asc()))
         .limit(limit)
@@ -238,44 +237,62 @@ pub fn links(
         .load(conn)?)
 }
 
-pub fn link(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    kind: &str,
-    entra_id: &str,
-    resource_id: &str,
-) -> Result<(), StorageError> {
-    unlink(conn, tenant_id, kind, entra_id)?;
-    diesel::delete(
-        l::table
-            .filter(l::tenant_id.eq(tenant_id))
-            .filter(l::kind.eq(kind))
-            .filter(l::resource_id.eq(resource_id)),
-    )
-    .execute(conn)?;
-    diesel::insert_into(l::table)
-        .values((
-            l::tenant_id.eq(tenant_id),
-            l::kind.eq(kind),
-            l::entra_id.eq(entra_id),
-            l::resource_id.eq(resource_id),
-        ))
-        .execute(conn)?;
-    Ok(())
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = l, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct LinkRow<'a> {
+    tenant_id: &'a str,
+    kind: &'a str,
+    entra_id: &'a str,
+    resource_id: &'a str,
 }
 
-pub fn unlink(
+/// Set links of one kind: each Entra id to its resource id, or to nothing (`None`). A resource
+/// linked here loses any link it had to another Entra id. A few statements per batch of links
+/// rather than three per link.
+pub fn set_links(
     conn: &mut DbConn,
     tenant_id: &str,
     kind: &str,
-    entra_id: &str,
+    links: &[(&str, Option<&str>)],
 ) -> Result<(), StorageError> {
-    diesel::delete(
-        l::table
-            .filter(l::tenant_id.eq(tenant_id))
-            .filter(l::kind.eq(kind))
-            .filter(l::entra_id.eq(entra_id)),
-    )
-    .execute(conn)?;
+    for chunk in links.chunks(CHUNK) {
+        let entra_ids: Vec<&str> = chunk.iter().map(|(e, _)| *e).collect();
+        let rows: Vec<LinkRow> = chunk
+            .iter()
+            .filter_map(|(entra_id, resource_id)| {
+                Some(LinkRow {
+                    tenant_id,
+                    kind,
+                    entra_id,
+                    resource_id: (*resource_id)?,
+                })
+            })
+            .collect();
+        let resource_ids: Vec<&str> = rows.iter().map(|r| r.resource_id).collect();
+        // Two statements: with an OR of the two lists PostgreSQL scans the table.
+        let of_kind = l::tenant_id.eq(tenant_id).and(l::kind.eq(kind));
+        diesel::delete(
+            l::table
+                .filter(of_kind)
+                .filter(l::entra_id.eq_any(&entra_ids)),
+        )
+        .execute(conn)?;
+        if !resource_ids.is_empty() {
+            diesel::delete(
+                l::table
+                    .filter(of_kind)
+                    .filter(l::resource_id.eq_any(&resource_ids)),
+            )
+            .execute(conn)?;
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        // A multi-row INSERT is only available per backend, not through MultiBackend.
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(l::table).values(&rows).execute(c)?,
+            DbConn::Postgres(c) => diesel::insert_into(l::table).values(&rows).execute(c)?,
+        };
+    }
     Ok(())
 }

@@ -44,42 +44,110 @@ struct EmailInsert<'a> {
 /// Insert a user and its indexed emails. A taken userName (compared case-insensitively) is
 /// `Conflict { constraint: "user_name" }`.
 pub fn insert(conn: &mut DbConn, user: &NewUser, emails: &[EmailRow]) -> Result<(), StorageError> {
-    diesel::insert_into(users::table)
-        .values(UserInsert {
-            tenant_id: &user.tenant_id,
-            id: &user.id,
-            user_name: &user.user_name,
-            user_name_norm: fold(&user.user_name),
-            external_id: user.external_id.as_deref(),
-            display_name: user.display_name.as_deref(),
-            display_name_norm: user.display_name.as_deref().map(fold),
-            active: user.active,
-            doc: &user.doc,
-            version: user.version,
-            created_at: to_storage_precision(user.created_at),
-            updated_at: to_storage_precision(user.updated_at),
-        })
-        .execute(conn)?;
-    insert_emails(conn, &user.tenant_id, &user.id, emails)
+    let row = UserInsert {
+        tenant_id: &user.tenant_id,
+        id: &user.id,
+        user_name: &user.user_name,
+        user_name_norm: fold(&user.user_name),
+        external_id: user.external_id.as_deref(),
+        display_name: user.display_name.as_deref(),
+        display_name_norm: user.display_name.as_deref().map(fold),
+        active: user.active,
+        doc: &user.doc,
+        version: user.version,
+        created_at: to_storage_precision(user.created_at),
+        updated_at: to_storage_precision(user.updated_at),
+    };
+    let emails = email_rows(&user.tenant_id, &user.id, emails);
+    match conn {
+        DbConn::Postgres(c) if !emails.is_empty() => {
+            insert_with_emails_pg(c, &row, &emails)?;
+        }
+        _ => {
+            diesel::insert_into(users::table)
+                .values(&row)
+                .execute(conn)?;
+            insert_email_rows(conn, &emails)?;
+        }
+    }
+    Ok(())
 }
 
-fn insert_emails(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    user_id: &str,
-    emails: &[EmailRow],
-) -> Result<(), StorageError> {
-    for e in emails {
-        diesel::insert_into(user_emails::table)
-            .values(EmailInsert {
-                tenant_id,
-                user_id,
-                position: e.position,
-                email_type: e.kind.as_deref().map(fold),
-                value_norm: fold(&e.value),
-            })
-            .execute(conn)?;
+/// PostgreSQL: the user and its emails in one statement, one round trip instead of two (a pull
+/// run creates 100,000 users). The emails' foreign key is checked at the end of the statement,
+/// when the user row is there.
+fn insert_with_emails_pg(
+    c: &mut diesel::pg::PgConnection,
+    u: &UserInsert<'_>,
+    emails: &[EmailInsert<'_>],
+) -> QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+    use std::fmt::Write;
+    let mut sql = String::from(
+        "WITH u AS (INSERT INTO users (tenant_id, id, user_name, user_name_norm, external_id, \
+         display_name, display_name_norm, active, doc, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)) \
+         INSERT INTO user_emails (tenant_id, user_id, position, type, value_norm) VALUES ",
+    );
+    for i in 0..emails.len() {
+        let n = 13 + 3 * i;
+        let sep = if i == 0 { "" } else { ", " };
+        // Writing to a String cannot fail.
+        let _ = write!(sql, "{sep}($1, $2, ${n}, ${}, ${})", n + 1, n + 2);
     }
+    let mut q = diesel::sql_query(sql)
+        .into_boxed::<diesel::pg::Pg>()
+        .bind::<Text, _>(u.tenant_id)
+        .bind::<Text, _>(u.id)
+        .bind::<Text, _>(u.user_name)
+        .bind::<Text, _>(&u.user_name_norm)
+        .bind::<Nullable<Text>, _>(u.external_id)
+        .bind::<Nullable<Text>, _>(u.display_name)
+        .bind::<Nullable<Text>, _>(&u.display_name_norm)
+        .bind::<Bool, _>(u.active)
+        .bind::<Text, _>(u.doc)
+        .bind::<BigInt, _>(u.version)
+        .bind::<Timestamp, _>(u.created_at)
+        .bind::<Timestamp, _>(u.updated_at);
+    for e in emails {
+        q = q
+            .bind::<BigInt, _>(e.position)
+            .bind::<Nullable<Text>, _>(&e.email_type)
+            .bind::<Text, _>(&e.value_norm);
+    }
+    q.execute(c)
+}
+
+fn email_rows<'a>(
+    tenant_id: &'a str,
+    user_id: &'a str,
+    emails: &[EmailRow],
+) -> Vec<EmailInsert<'a>> {
+    emails
+        .iter()
+        .map(|e| EmailInsert {
+            tenant_id,
+            user_id,
+            position: e.position,
+            email_type: e.kind.as_deref().map(fold),
+            value_norm: fold(&e.value),
+        })
+        .collect()
+}
+
+fn insert_email_rows(conn: &mut DbConn, rows: &[EmailInsert<'_>]) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // A multi-row INSERT is only available per backend, not through MultiBackend.
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(user_emails::table)
+            .values(rows)
+            .execute(c)?,
+        DbConn::Postgres(c) => diesel::insert_into(user_emails::table)
+            .values(rows)
+            .execute(c)?,
+    };
     Ok(())
 }
 
@@ -151,7 +219,7 @@ pub fn update(
             .filter(user_emails::user_id.eq(id)),
     )
     .execute(conn)?;
-    insert_emails(conn, tenant_id, id, emails)
+    insert_email_rows(conn, &email_rows(tenant_id, id, emails))
 }
 
 /// Delete a user, its emails and its group memberships; `false` when there was no such user.

@@ -6,9 +6,9 @@ use super::plan::{Op, Plan};
 use super::scope::Member;
 use crate::scim::schema::ResourceKind;
 use crate::service::pull::MirrorKind;
-use crate::service::{Ctx, ServiceError, Services};
+use crate::service::{Ctx, ServiceError, Services, Tables, UnitWrites};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Operations per write transaction; also how often progress is reported and the lease
 /// renewed (between two batches, when no write lock is held).
@@ -84,8 +84,6 @@ pub fn apply(
             .iter()
             .map(|op| (op.name(), op.entra_id().to_string()))
             .collect();
-        let mut done: BTreeMap<&'static str, usize> = BTreeMap::new();
-        let mut errors = Vec::new();
         let creates: Vec<&str> = batch
             .iter()
             .filter_map(|op| match op {
@@ -96,28 +94,35 @@ pub fn apply(
         let committed = services
             .mirror_props(&ctx.tenant.id, MirrorKind::User, &creates)
             .and_then(|props| {
-                services.unit_of_work(|unit| {
-                    for op in batch {
-                        let name = op.name();
-                        match run(unit, ctx, op, &props, &mut links) {
-                            (_, Ok(())) => *done.entry(name).or_insert(0) += 1,
-                            (entra_id, Err(e)) => errors.push(ObjectError {
-                                op: name,
-                                entra_id,
-                                detail: e.to_scim().detail,
-                            }),
-                        }
+                // Plain writes first (no savepoint per operation: on PostgreSQL that is two of
+                // a create's five round trips). Any failure redoes the batch with savepoints,
+                // so that only the failing operations are lost and each logs its failure.
+                match attempt(services, ctx, &batch, &props, &mut links, UnitWrites::Plain)? {
+                    Some(outcome) => Ok(outcome),
+                    None => {
+                        links.rollback();
+                        attempt(
+                            services,
+                            ctx,
+                            &batch,
+                            &props,
+                            &mut links,
+                            UnitWrites::Savepoint,
+                        )?
+                        .ok_or_else(|| ServiceError::Invalid("the batch failed".into()))
                     }
-                    Ok(())
-                })
+                }
             });
+        if started == BATCH && started < total {
+            refresh_statistics(services);
+        }
         match committed {
-            Ok(()) => {
+            Ok(batch) => {
                 links.undo.clear();
-                for (name, n) in done {
+                for (name, n) in batch.done {
                     *out.done.entry(name).or_insert(0) += n;
                 }
-                out.errors.extend(errors);
+                out.errors.extend(batch.errors);
             }
             Err(e) => {
                 // Nothing of the batch is stored: every operation of it failed, and the next
@@ -135,6 +140,58 @@ pub fn apply(
     }
     let _ = progress(total, total);
     out
+}
+
+/// What one batch did.
+#[derive(Default)]
+struct BatchOutcome {
+    done: BTreeMap<&'static str, usize>,
+    errors: Vec<ObjectError>,
+}
+
+/// Carry out a batch in one unit of work. `None`: with [`UnitWrites::Plain`], an operation
+/// failed and the unit was rolled back whole.
+fn attempt(
+    services: &Services,
+    ctx: &Ctx<'_>,
+    batch: &[Op],
+    props: &HashMap<String, Map<String, Value>>,
+    links: &mut Links,
+    writes: UnitWrites,
+) -> Result<Option<BatchOutcome>, ServiceError> {
+    let mut failed_plain = false;
+    let result = services.unit_of_work(writes, |unit| {
+        let mut outcome = BatchOutcome::default();
+        for op in batch {
+            let name = op.name();
+            match run(unit, ctx, op.clone(), props, links) {
+                (_, Ok(())) => *outcome.done.entry(name).or_insert(0) += 1,
+                (_, Err(e)) if writes == UnitWrites::Plain => {
+                    failed_plain = true;
+                    return Err(e);
+                }
+                (entra_id, Err(e)) => outcome.errors.push(ObjectError {
+                    op: name,
+                    entra_id,
+                    detail: e.to_scim().detail,
+                }),
+            }
+        }
+        links.save(unit, &ctx.tenant.id)?;
+        Ok(outcome)
+    });
+    match result {
+        Err(_) if failed_plain => Ok(None),
+        r => r.map(Some),
+    }
+}
+
+/// After the first of many batches: the tables may have grown from empty (see
+/// [`Services::refresh_statistics`]). Only a cost if it fails, so a failure is logged, not fatal.
+fn refresh_statistics(services: &Services) {
+    if let Err(e) = services.refresh_statistics(Tables::Resources) {
+        log::warn!("pull apply: could not refresh the planner statistics: {e}");
+    }
 }
 
 /// Entra object id → resource id of what the run owns, with an undo log for a batch that did
@@ -160,6 +217,29 @@ impl Links {
             None => map.remove(entra_id),
         };
         self.undo.push((kind, entra_id.to_string(), previous));
+    }
+    /// Store the batch's link changes (their final state), in the batch's transaction.
+    fn save(&self, s: &Services, tenant_id: &str) -> Result<(), ServiceError> {
+        for kind in [MirrorKind::User, MirrorKind::Group] {
+            let map = match kind {
+                MirrorKind::User => &self.users,
+                MirrorKind::Group => &self.groups,
+            };
+            let touched: BTreeSet<&str> = self
+                .undo
+                .iter()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, entra_id, _)| entra_id.as_str())
+                .collect();
+            let changes: Vec<(&str, Option<&str>)> = touched
+                .into_iter()
+                .map(|entra_id| (entra_id, map.get(entra_id).map(String::as_str)))
+                .collect();
+            if !changes.is_empty() {
+                s.save_links(tenant_id, kind, &changes)?;
+            }
+        }
+        Ok(())
     }
     fn rollback(&mut self) {
         while let Some((kind, entra_id, previous)) = self.undo.pop() {
@@ -188,7 +268,6 @@ fn run(
     links: &mut Links,
 ) -> (String, Result<(), ServiceError>) {
     use ResourceKind::{Group, User};
-    let tenant = ctx.tenant.id.as_str();
     match op {
         Op::Unlink { kind, entra_id } => {
             let k = if kind == "group" {
@@ -196,8 +275,8 @@ fn run(
             } else {
                 MirrorKind::User
             };
-            let r = s.unlink_pulled(tenant, k, &entra_id);
-            (entra_id, r)
+            links.set(k, &entra_id, None);
+            (entra_id, Ok(()))
         }
         Op::CreateUser { entra_id } => {
             let body = props
@@ -209,9 +288,11 @@ fn run(
             let r = body
                 .and_then(|body| s.create_resource(ctx, User, &body))
                 .and_then(|created| {
-                    let id = created_id(&created.body)?;
-                    s.link_pulled(tenant, MirrorKind::User, &entra_id, &id)?;
-                    links.set(MirrorKind::User, &entra_id, Some(id));
+                    links.set(
+                        MirrorKind::User,
+                        &entra_id,
+                        Some(created_id(&created.body)?),
+                    );
                     Ok(())
                 });
             (entra_id, r)
@@ -222,13 +303,11 @@ fn run(
             body,
             ..
         } => {
+            // Linked even if the update fails: the next run updates it instead of matching.
+            links.set(MirrorKind::User, &entra_id, Some(resource_id.clone()));
             let r = s
-                .link_pulled(tenant, MirrorKind::User, &entra_id, &resource_id)
-                .and_then(|()| {
-                    links.set(MirrorKind::User, &entra_id, Some(resource_id.clone()));
-                    s.replace_resource(ctx, User, &resource_id, &body, None)
-                        .map(drop)
-                });
+                .replace_resource(ctx, User, &resource_id, &body, None)
+                .map(drop);
             (entra_id, r)
         }
         Op::UpdateUser {
@@ -252,17 +331,19 @@ fn run(
             resource_id,
             ..
         } => {
-            let r = s
-                .delete_resource(ctx, User, &resource_id, None)
-                .and_then(|()| s.unlink_pulled(tenant, MirrorKind::User, &entra_id));
-            links.set(MirrorKind::User, &entra_id, None);
+            let r = gone(s.delete_resource(ctx, User, &resource_id, None));
+            if r.is_ok() {
+                links.set(MirrorKind::User, &entra_id, None);
+            }
             (entra_id, r)
         }
         Op::CreateGroup { entra_id, body } => {
             let r = s.create_resource(ctx, Group, &body).and_then(|created| {
-                let id = created_id(&created.body)?;
-                s.link_pulled(tenant, MirrorKind::Group, &entra_id, &id)?;
-                links.set(MirrorKind::Group, &entra_id, Some(id));
+                links.set(
+                    MirrorKind::Group,
+                    &entra_id,
+                    Some(created_id(&created.body)?),
+                );
                 Ok(())
             });
             (entra_id, r)
@@ -273,12 +354,8 @@ fn run(
             body,
             ..
         } => {
-            let r = s
-                .link_pulled(tenant, MirrorKind::Group, &entra_id, &resource_id)
-                .and_then(|()| {
-                    links.set(MirrorKind::Group, &entra_id, Some(resource_id.clone()));
-                    patch(s, ctx, &resource_id, replace_owned(&body))
-                });
+            links.set(MirrorKind::Group, &entra_id, Some(resource_id.clone()));
+            let r = patch(s, ctx, &resource_id, replace_owned(&body));
             (entra_id, r)
         }
         Op::UpdateGroup {
@@ -294,10 +371,10 @@ fn run(
             resource_id,
             ..
         } => {
-            let r = s
-                .delete_resource(ctx, Group, &resource_id, None)
-                .and_then(|()| s.unlink_pulled(tenant, MirrorKind::Group, &entra_id));
-            links.set(MirrorKind::Group, &entra_id, None);
+            let r = gone(s.delete_resource(ctx, Group, &resource_id, None));
+            if r.is_ok() {
+                links.set(MirrorKind::Group, &entra_id, None);
+            }
             (entra_id, r)
         }
         Op::Members { group, add, remove } => {
@@ -328,6 +405,14 @@ fn run(
             };
             (group, r)
         }
+    }
+}
+
+/// A deletion whose resource is already gone did what it was for.
+fn gone(r: Result<(), ServiceError>) -> Result<(), ServiceError> {
+    match r {
+        Err(ServiceError::NotFound(_)) => Ok(()),
+        r => r,
     }
 }
 

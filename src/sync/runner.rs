@@ -14,7 +14,7 @@ use crate::service::pull::{
     Directory, Lease, MirrorEdge, MirrorKind, MirrorObject, MirrorRemoval, PullCredential,
     RoundEnd, RunFinish, RunView, ScopeMode, TRIGGER_SCHEDULE,
 };
-use crate::service::{Actor, Ctx, RequestInfo, ServiceError, Services, Tenant};
+use crate::service::{Actor, Ctx, RequestInfo, ServiceError, Services, Tables, Tenant};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -517,6 +517,7 @@ impl Work<'_> {
         let mut objects: Vec<MirrorObject> = Vec::new();
         let mut edges: Vec<MirrorEdge> = Vec::new();
         let mut count = 0usize;
+        let mut flushed = 0usize;
         let mut failure: Option<Abort> = None;
         let tenant_id = self.tenant.id.clone();
         let run_id = self.run.id.clone();
@@ -539,11 +540,19 @@ impl Work<'_> {
                 objects.push(o);
                 edges.extend(e);
                 if objects.len() + edges.len() / 10 >= MIRROR_BATCH {
+                    let first = flushed == 0;
                     if let Err(a) = flush(&mut objects, &mut edges, count, this) {
                         failure = Some(a);
                         return Err(GraphError::Transient(
                             "stopped: could not store the mirror".into(),
                         ));
+                    }
+                    flushed += 1;
+                    if first {
+                        // The first of several batches: the mirror may have grown from empty.
+                        if let Err(e) = this.services().refresh_statistics(Tables::Mirror) {
+                            log::warn!("pull read: could not refresh the planner statistics: {e}");
+                        }
                     }
                 }
                 Ok(())

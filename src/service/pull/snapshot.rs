@@ -129,33 +129,16 @@ impl Services {
             .collect())
     }
 
-    /// Record that the reconciler owns `resource_id` as the Entra object `entra_id`.
-    pub fn link_pulled(
+    /// Record which resources the reconciler owns as which Entra objects: each Entra id of
+    /// `kind` to its resource id, or to nothing (`None`: the resource was deleted, or no longer
+    /// exists).
+    pub fn save_links(
         &self,
         tenant_id: &str,
         kind: super::MirrorKind,
-        entra_id: &str,
-        resource_id: &str,
-    ) -> Result<(), ServiceError> {
-        self.db.write(|c| {
-            Ok(sync_mirror::link(
-                c,
-                tenant_id,
-                kind.as_str(),
-                entra_id,
-                resource_id,
-            )?)
-        })
-    }
-
-    /// Forget a link (the resource was deleted, or no longer exists).
-    pub fn unlink_pulled(
-        &self,
-        tenant_id: &str,
-        kind: super::MirrorKind,
-        entra_id: &str,
+        links: &[(&str, Option<&str>)],
     ) -> Result<(), ServiceError> {
         self.db
-            .write(|c| Ok(sync_mirror::unlink(c, tenant_id, kind.as_str(), entra_id)?))
+            .write(|c| Ok(sync_mirror::set_links(c, tenant_id, kind.as_str(), links)?))
     }
 }
