@@ -355,3 +355,68 @@ fn existing_pushed_resources_are_linked_not_duplicated_and_unlinked_ones_are_lef
         );
     });
 }
+
+#[test]
+fn an_object_that_cannot_be_stored_fails_alone_and_is_logged_once() {
+    each(DirectoryChange::default, |p| {
+        // Entra allows two groups with one name; the store does not (displayName is unique).
+        let ada = NewUser::named("ada");
+        let ada_id = p.fake.create_user(T, ada.clone());
+        let first = p.fake.create_group(T, "Eng");
+        let second = p.fake.create_group(T, "eng");
+        p.fake.add_member(T, &first, &ada_id);
+        p.fake.add_member(T, &second, &ada_id);
+        p.fake.create_group(T, "Ops");
+        let run = p.first_sync();
+        assert_eq!(run.status, "partial", "{run:#?}");
+        // The group, and then its members (which have no group to go to).
+        assert_eq!(run.summary["error_count"], 2, "{:#}", run.summary);
+        assert_eq!(
+            run.summary["errors"][1]["op"], "members",
+            "{:#}",
+            run.summary
+        );
+        let error = &run.summary["errors"][0];
+        assert_eq!(error["op"], "create_group", "{error:#}");
+        assert!(
+            error["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("displayName")),
+            "{error:#}"
+        );
+        // Everything else of the batch was applied.
+        assert_eq!(
+            run.summary["applied"]["create_user"], 1,
+            "{:#}",
+            run.summary
+        );
+        assert_eq!(
+            run.summary["applied"]["create_group"], 2,
+            "{:#}",
+            run.summary
+        );
+        let groups = p.groups();
+        assert_eq!(groups.len(), 2, "{groups:?}");
+        assert!(groups.contains_key("Ops"));
+        let members = groups
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("eng"))
+            .map(|(_, m)| m.clone());
+        assert_eq!(members, Some(BTreeSet::from([upn(&ada)])));
+        // The failure is in the provisioning log once, and each success once.
+        let events = p.graph_events();
+        let count = |outcome: &str, kind: &str| {
+            events
+                .iter()
+                .filter(|e| {
+                    e.action == "Create"
+                        && e.outcome == outcome
+                        && e.resource_type.as_deref() == Some(kind)
+                })
+                .count()
+        };
+        assert_eq!(count("failure", "Group"), 1, "{events:#?}");
+        assert_eq!(count("success", "Group"), 2, "{events:#?}");
+        assert_eq!(count("success", "User"), 1, "{events:#?}");
+    });
+}
