@@ -10,6 +10,22 @@
 //! timestamps are stored at microsecond precision ([`time::to_storage_precision`]) and rendered
 //! with [`time::rfc3339`].
 
+/// `INSERT INTO $table VALUES (…), (…)` of `$rows` on `$conn` (a `&mut DbConn`), returning
+/// diesel's `QueryResult<usize>`: multi-row inserts are available per backend, not through
+/// `MultiBackend`. Defined before the modules so they can use it.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::storage::DbConn::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+            $crate::storage::DbConn::Postgres(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+        }
+    };
+}
+
 pub mod admin_credentials;
 mod conn;
 pub mod credentials;

@@ -83,15 +83,7 @@ const INSERT_CHUNK: usize = 200;
 pub fn insert_many(conn: &mut DbConn, rows: &[NewEvent]) -> Result<(), StorageError> {
     for chunk in rows.chunks(INSERT_CHUNK) {
         let values: Vec<EventInsert> = chunk.iter().map(EventInsert::from).collect();
-        // A multi-row INSERT is only available per backend, not through MultiBackend.
-        match conn {
-            DbConn::Sqlite(c) => diesel::insert_into(events::table)
-                .values(&values)
-                .execute(c)?,
-            DbConn::Postgres(c) => diesel::insert_into(events::table)
-                .values(&values)
-                .execute(c)?,
-        };
+        insert_rows!(conn, events::table, &values)?;
     }
     Ok(())
 }

@@ -51,11 +51,7 @@ pub fn put_objects(conn: &mut DbConn, rows: &[ObjectRow]) -> Result<(), StorageE
                 .execute(conn)?;
             }
         }
-        // A multi-row INSERT is only available per backend, not through MultiBackend.
-        match conn {
-            DbConn::Sqlite(c) => diesel::insert_into(o::table).values(chunk).execute(c)?,
-            DbConn::Postgres(c) => diesel::insert_into(o::table).values(chunk).execute(c)?,
-        };
+        insert_rows!(conn, o::table, chunk)?;
     }
     Ok(())
 }
@@ -111,11 +107,7 @@ pub fn put_edges(conn: &mut DbConn, rows: &[EdgeRow]) -> Result<(), StorageError
                 )
             }),
         )?;
-        // A multi-row INSERT is only available per backend, not through MultiBackend.
-        match conn {
-            DbConn::Sqlite(c) => diesel::insert_into(e::table).values(chunk).execute(c)?,
-            DbConn::Postgres(c) => diesel::insert_into(e::table).values(chunk).execute(c)?,
-        };
+        insert_rows!(conn, e::table, chunk)?;
     }
     Ok(())
 }
@@ -288,11 +280,7 @@ pub fn set_links(
         if rows.is_empty() {
             continue;
         }
-        // A multi-row INSERT is only available per backend, not through MultiBackend.
-        match conn {
-            DbConn::Sqlite(c) => diesel::insert_into(l::table).values(&rows).execute(c)?,
-            DbConn::Postgres(c) => diesel::insert_into(l::table).values(&rows).execute(c)?,
-        };
+        insert_rows!(conn, l::table, &rows)?;
     }
     Ok(())
 }

@@ -139,15 +139,7 @@ fn insert_email_rows(conn: &mut DbConn, rows: &[EmailInsert<'_>]) -> Result<(), 
     if rows.is_empty() {
         return Ok(());
     }
-    // A multi-row INSERT is only available per backend, not through MultiBackend.
-    match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(user_emails::table)
-            .values(rows)
-            .execute(c)?,
-        DbConn::Postgres(c) => diesel::insert_into(user_emails::table)
-            .values(rows)
-            .execute(c)?,
-    };
+    insert_rows!(conn, user_emails::table, rows)?;
     Ok(())
 }
 

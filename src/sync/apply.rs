@@ -94,9 +94,10 @@ pub fn apply(
         let committed = services
             .mirror_props(&ctx.tenant.id, MirrorKind::User, &creates)
             .and_then(|props| {
-                // Plain writes first (no savepoint per operation: on PostgreSQL that is two of
-                // a create's five round trips). Any failure redoes the batch with savepoints,
-                // so that only the failing operations are lost and each logs its failure.
+                // Plain writes first: no SAVEPOINT/RELEASE round trips per operation, and the
+                // events wait for one multi-row INSERT. Any failure redoes the batch with
+                // savepoints, so that only the failing operations are lost and each logs its
+                // failure (with savepoints `attempt` never answers `None`).
                 match attempt(services, ctx, &batch, &props, &mut links, UnitWrites::Plain)? {
                     Some(outcome) => Ok(outcome),
                     None => {
