@@ -188,10 +188,10 @@ impl Db {
 
     /// Run `f` with a handle whose reads and writes all use one connection in one transaction,
     /// committed when `f` returns `Ok` and rolled back otherwise. `writes` says whether each
-    /// `write` through that handle is a savepoint (a failed write undoes only itself). Bulk work (a pull run's
-    /// apply) pays one COMMIT per unit instead of one per object; on SQLite other writers wait
-    /// for the whole unit, so keep units short. The handle is for one thread: a read nested in
-    /// a write through it fails instead of deadlocking.
+    /// `write` through that handle is a savepoint (a failed write undoes only itself). Bulk
+    /// work (a pull run's apply) pays one COMMIT per unit instead of one per object; on SQLite
+    /// other writers wait for the whole unit, so keep units short. The handle is for one
+    /// thread: a read nested in a write through it fails instead of deadlocking.
     pub fn unit_of_work<T, E>(
         &self,
         writes: UnitWrites,
@@ -280,7 +280,7 @@ impl Db {
         E: From<StorageError> + From<diesel::result::Error>,
     {
         match &self.pinned {
-            Some(pinned) if self.unit_writes == UnitWrites::Plain => with_pinned(pinned, |unit| {
+            Some(pinned) if self.in_plain_unit() => with_pinned(pinned, |unit| {
                 let (value, event) = f(&mut unit.conn)?;
                 unit.events.push(event);
                 Ok(value)
