@@ -26,6 +26,9 @@ macro_rules! insert_rows {
     };
 }
 
+// SQL's `lower()`, for case-insensitive comparisons the schema has no folded column for.
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
 pub mod admin_credentials;
 mod conn;
 pub mod credentials;
@@ -36,6 +39,7 @@ pub mod groups;
 pub mod memberships;
 mod migrate;
 pub mod oauth_clients;
+pub mod owned;
 pub mod read_counts;
 pub mod rows;
 pub mod scan;

@@ -7,6 +7,7 @@ pub mod graph;
 pub mod guard;
 pub mod mapping;
 pub mod plan;
+mod reads;
 pub mod runner;
 pub mod scheduler;
 pub mod scope;

@@ -357,6 +357,106 @@ fn existing_pushed_resources_are_linked_not_duplicated_and_unlinked_ones_are_lef
 }
 
 #[test]
+fn unowned_users_are_linked_by_external_id_or_email_only_when_unique_and_links_follow_the_store() {
+    each(DirectoryChange::default, |p| {
+        use scimd::scim::schema::ResourceKind::User;
+        use scimd::service::{Actor, Ctx, RequestInfo};
+        let req = RequestInfo::internal(Actor::Scim, "test");
+        let ctx = Ctx {
+            tenant: &p.tenant,
+            base_url: "",
+            request: &req,
+        };
+        let push = |body: Value| {
+            let created = p.services.create_resource(&ctx, User, &body).expect("push");
+            created.body["id"].as_str().expect("id").to_string()
+        };
+        // Matched by externalId = object id (case aside), whatever its userName.
+        let by_id = NewUser::named("byid");
+        let by_id_oid = p.fake.create_user(T, by_id.clone());
+        let by_id_res =
+            push(json!({"userName": "legacy-byid", "externalId": by_id_oid.to_uppercase()}));
+        // Matched by email = mail (case aside).
+        let by_mail = NewUser {
+            mail: Some("Mail.Match@contoso.com".into()),
+            ..NewUser::named("bymail")
+        };
+        let by_mail_oid = p.fake.create_user(T, by_mail.clone());
+        let by_mail_res = push(json!({
+            "userName": "legacy-bymail",
+            "emails": [{"value": "mail.match@CONTOSO.com", "type": "work"}]
+        }));
+        // Two candidates with the mail: a guess, so a conflict and nothing written.
+        let dup = NewUser {
+            mail: Some("shared@contoso.com".into()),
+            ..NewUser::named("dup")
+        };
+        let dup_oid = p.fake.create_user(T, dup.clone());
+        for n in ["legacy-dup1", "legacy-dup2"] {
+            push(json!({"userName": n, "emails": [{"value": "shared@contoso.com"}]}));
+        }
+        // Matches nothing: created (and keeps the guard from seeing every pulled user go).
+        let keep = NewUser::named("keep");
+        p.fake.create_user(T, keep.clone());
+        let dry = p.sync();
+        assert_eq!(dry.summary["planned"]["link_user"], 2, "{:#}", dry.summary);
+        assert_eq!(
+            dry.summary["planned"]["create_user"], 1,
+            "{:#}",
+            dry.summary
+        );
+        let run = p.sync();
+        assert_eq!(run.status, "succeeded", "{run:#?}");
+        let conflicts = run.summary["conflicts"].as_array().expect("conflicts");
+        assert_eq!(conflicts.len(), 1, "{:#}", run.summary);
+        assert_eq!(conflicts[0]["entra_id"], dup_oid.as_str());
+        let detail = conflicts[0]["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("2 users have the email shared@contoso.com"),
+            "{detail}"
+        );
+        let users = p.users();
+        assert_eq!(users.len(), 5, "linked, not created: {users:?}");
+        assert!(users[&upn(&keep)].0);
+        assert_eq!(users[&upn(&by_id)].2, by_id_res);
+        assert_eq!(users[&upn(&by_id)].1.as_deref(), Some(by_id_oid.as_str()));
+        assert_eq!(users[&upn(&by_mail)].2, by_mail_res);
+        assert!(users["legacy-dup1"].0 && users["legacy-dup2"].0);
+
+        // Users linked by an earlier run become members of a new group: the apply finds
+        // their links in the store.
+        let linked = p.fake.create_group(T, "Linked");
+        p.fake.add_member(T, &linked, &by_id_oid);
+        p.fake.add_member(T, &linked, &by_mail_oid);
+        p.sync();
+        assert_eq!(
+            p.groups()["Linked"],
+            BTreeSet::from([upn(&by_id), upn(&by_mail)])
+        );
+
+        // A linked user someone deleted by hand is created again by the next full round;
+        // a linked user the directory no longer has at all is deactivated.
+        p.services
+            .delete_resource(&ctx, User, &by_id_res, None)
+            .expect("delete by hand");
+        p.fake.hard_delete_user(T, &by_mail_oid);
+        p.services
+            .mirror_forget_links(&p.tenant.id)
+            .expect("force a full round");
+        let run = p.sync();
+        assert_eq!(run.status, "succeeded", "{run:#?}");
+        assert_eq!(run.summary["planned"]["unlink"], 1, "{:#}", run.summary);
+        let users = p.users();
+        let (active, external_id, resource) = &users[&upn(&by_id)];
+        assert!(*active);
+        assert_eq!(external_id.as_deref(), Some(by_id_oid.as_str()));
+        assert_ne!(resource, &by_id_res, "a new resource");
+        assert!(!users[&upn(&by_mail)].0, "deactivated: {users:?}");
+        assert_eq!(p.groups()["Linked"], BTreeSet::from([upn(&by_id)]));
+    });
+}
+
+#[test]
 fn an_object_that_cannot_be_stored_fails_alone_and_is_logged_once() {
     each(DirectoryChange::default, |p| {
         // Entra allows two groups with one name; the store does not (displayName is unique).

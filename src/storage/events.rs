@@ -4,12 +4,9 @@ use super::filter_sql::escape_like;
 use super::rows::{fold, EventRow, NewEvent};
 use super::schema::events;
 use super::time::to_storage_precision;
-use super::{Backend, DbConn, StorageError};
+use super::{lower, Backend, DbConn, StorageError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Text};
-
-diesel::define_sql_function!(fn lower(x: Nullable<Text>) -> Nullable<Text>);
 
 /// Every column is bound, `NULL` or not, so the statement's SQL never varies and the prepared
 /// statement is cached per connection: the insert runs in every SCIM write transaction.

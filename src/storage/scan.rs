@@ -2,7 +2,7 @@
 //! against. Keyset paging keeps each query cheap however large the tenant.
 
 use super::rows::{GroupRow, UserRow};
-use super::schema::{groups, memberships, user_emails, users};
+use super::schema::{groups, memberships, users};
 use super::{DbConn, StorageError};
 use diesel::prelude::*;
 
@@ -21,33 +21,6 @@ pub fn users(
     Ok(q.order(users::id.asc())
         .limit(limit)
         .select(UserRow::as_select())
-        .load(conn)?)
-}
-
-/// (id, case-folded userName, externalId, active): a user without its document.
-pub type UserKeys = (String, String, Option<String>, bool);
-
-/// The keys of users, without their documents.
-pub fn user_keys(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<UserKeys>, StorageError> {
-    let mut q = users::table
-        .filter(users::tenant_id.eq(tenant_id))
-        .into_boxed();
-    if let Some(after) = after {
-        q = q.filter(users::id.gt(after));
-    }
-    Ok(q.order(users::id.asc())
-        .limit(limit)
-        .select((
-            users::id,
-            users::user_name_norm,
-            users::external_id,
-            users::active,
-        ))
         .load(conn)?)
 }
 
@@ -80,34 +53,6 @@ pub fn groups(
         .limit(limit)
         .select(GroupRow::as_select())
         .load(conn)?)
-}
-
-/// (user id, case-folded email) pairs.
-pub fn emails(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    after: Option<(&str, i64)>,
-    limit: i64,
-) -> Result<Vec<(String, i64, String)>, StorageError> {
-    let mut q = user_emails::table
-        .filter(user_emails::tenant_id.eq(tenant_id))
-        .into_boxed();
-    if let Some((u, p)) = after {
-        // The `>=` bound lets PostgreSQL range-scan the index; the OR alone it cannot.
-        q = q
-            .filter(user_emails::user_id.ge(u))
-            .filter(user_emails::user_id.gt(u).or(user_emails::position.gt(p)));
-    }
-    Ok(
-        q.order((user_emails::user_id.asc(), user_emails::position.asc()))
-            .limit(limit)
-            .select((
-                user_emails::user_id,
-                user_emails::position,
-                user_emails::value_norm,
-            ))
-            .load(conn)?,
-    )
 }
 
 /// (group id, member id, member type) triples.

@@ -41,14 +41,13 @@ pub fn apply(
     services: &Services,
     ctx: &Ctx<'_>,
     plan: Plan,
-    user_links: HashMap<String, String>,
     group_links: HashMap<String, String>,
     allow_removals: bool,
     progress: &mut dyn FnMut(usize, usize) -> Result<(), Stop>,
 ) -> Applied {
     let mut out = Applied::default();
     let mut links = Links {
-        users: user_links,
+        users: HashMap::new(),
         groups: group_links,
         undo: Vec::new(),
     };
@@ -91,8 +90,9 @@ pub fn apply(
                 _ => None,
             })
             .collect();
-        let committed = services
-            .mirror_props(&ctx.tenant.id, MirrorKind::User, &creates)
+        let committed = links
+            .learn_users(services, &ctx.tenant.id, &batch)
+            .and_then(|()| services.mirror_props(&ctx.tenant.id, MirrorKind::User, &creates))
             .and_then(|props| {
                 // Plain writes first: no SAVEPOINT/RELEASE round trips per operation, and the
                 // events wait for one multi-row INSERT. Any failure redoes the batch with
@@ -196,7 +196,8 @@ fn refresh_statistics(services: &Services) {
 }
 
 /// Entra object id → resource id of what the run owns, with an undo log for a batch that did
-/// not commit.
+/// not commit. All group links; user links as the run creates them or as member changes need
+/// them ([`Links::learn_users`]), so memory follows the plan, not the directory.
 struct Links {
     users: HashMap<String, String>,
     groups: HashMap<String, String>,
@@ -218,6 +219,33 @@ impl Links {
             None => map.remove(entra_id),
         };
         self.undo.push((kind, entra_id.to_string(), previous));
+    }
+    /// Read the stored links of the users this batch's member changes name and the run has
+    /// not seen yet.
+    fn learn_users(
+        &mut self,
+        s: &Services,
+        tenant_id: &str,
+        batch: &[Op],
+    ) -> Result<(), ServiceError> {
+        let unknown: BTreeSet<&str> = batch
+            .iter()
+            .filter_map(|op| match op {
+                Op::Members { add, remove, .. } => Some(add.iter().chain(remove)),
+                _ => None,
+            })
+            .flatten()
+            .filter(|(e, kind)| *kind == Member::User && !self.users.contains_key(e))
+            .map(|(e, _)| e.as_str())
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let unknown: Vec<&str> = unknown.into_iter().collect();
+        for owned in s.pull_owned_users(tenant_id, &unknown)? {
+            self.users.insert(owned.entra_id, owned.resource_id);
+        }
+        Ok(())
     }
     /// Store the batch's link changes (their final state), in the batch's transaction.
     fn save(&self, s: &Services, tenant_id: &str) -> Result<(), ServiceError> {

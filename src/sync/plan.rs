@@ -6,7 +6,7 @@
 use super::mapping;
 use super::scope::{GroupState, Member, Scope, UserState};
 use crate::scim::schema::ResourceKind;
-use crate::service::pull::{MirrorObject, StoreSnapshot, StoredGroup, StoredUser};
+use crate::service::pull::{MatchKey, MirrorObject, OwnedUser, StoreSnapshot, StoredGroup};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -174,52 +174,53 @@ fn parse(doc: &str) -> Map<String, Value> {
     serde_json::from_str(doc).unwrap_or_default()
 }
 
-/// The keys a resource nobody owns can be matched by (graph.md §5.2.2), in the order tried.
-#[derive(Clone, Copy)]
-enum Key {
-    ExternalId,
-    UserName,
-    Email,
+/// What the planner reads about users, a page of mirrored users at a time (the runner answers
+/// from the store through the service layer).
+pub trait UserReads {
+    type Error;
+    /// The owned users among these Entra ids (links whose resource exists).
+    fn owned(&mut self, entra_ids: &[&str]) -> Result<Vec<OwnedUser>, Self::Error>;
+    /// Owned users whose Entra object the mirror does not have.
+    fn unmirrored(&mut self) -> Result<Vec<OwnedUser>, Self::Error>;
+    /// (value, user id) of users nobody owns whose `key` is one of `values` (case-folded).
+    fn unowned(
+        &mut self,
+        key: MatchKey,
+        values: &[&str],
+    ) -> Result<Vec<(String, String)>, Self::Error>;
+    /// (userName, resource id, Entra id) of owned users holding these (case-folded) userNames.
+    fn name_holders(
+        &mut self,
+        names: &[&str],
+    ) -> Result<Vec<(String, String, String)>, Self::Error>;
+    /// Documents (resource id → JSON) of these users.
+    fn docs(&mut self, ids: &[&str]) -> Result<HashMap<String, String>, Self::Error>;
 }
 
-impl Key {
-    fn name(self) -> &'static str {
-        match self {
-            Key::ExternalId => "externalId",
-            Key::UserName => "userName",
-            Key::Email => "email",
-        }
-    }
-}
+const KEYS: [MatchKey; 3] = [MatchKey::ExternalId, MatchKey::UserName, MatchKey::Email];
 
-/// Candidates for linking: users nobody owns, indexed by each key (case-folded values).
+/// One page's unowned candidates for linking, by key and case-folded value.
 #[derive(Default)]
-struct Unowned {
-    index: [HashMap<String, Vec<String>>; 3],
-    taken: HashSet<String>,
-}
+struct Candidates([HashMap<String, Vec<String>>; 3]);
 
-impl Unowned {
-    fn add(&mut self, key: Key, value: &str, id: &str) {
-        self.index[key as usize]
-            .entry(value.to_lowercase())
-            .or_default()
-            .push(id.to_string());
-    }
-
-    /// The unique candidate with `value` for `key` (then taken), or why there is none;
-    /// `None` when nothing matches.
-    fn pick(&mut self, key: Key, value: &str) -> Option<(Result<String, String>, &'static str)> {
-        let found: Vec<&String> = self.index[key as usize]
+impl Candidates {
+    /// The unique candidate with `value` for `key` that this plan has not linked yet (it is
+    /// then `taken`), or why there is none; `None` when nothing matches.
+    fn pick(
+        &self,
+        taken: &mut HashSet<String>,
+        key: MatchKey,
+        value: &str,
+    ) -> Option<(Result<String, String>, &'static str)> {
+        let found: Vec<&String> = self.0[key as usize]
             .get(value)
-            .map(|v| v.iter().filter(|id| !self.taken.contains(*id)).collect())
+            .map(|v| v.iter().filter(|id| !taken.contains(*id)).collect())
             .unwrap_or_default();
         let result = match found.as_slice() {
             [] => return None,
             [one] => {
-                let one = (*one).clone();
-                self.taken.insert(one.clone());
-                Ok(one)
+                taken.insert((*one).clone());
+                Ok((*one).clone())
             }
             many => Err(format!(
                 "{} users have the {} {value}",
@@ -234,8 +235,7 @@ impl Unowned {
 /// A finished plan with what the run needs besides it.
 pub struct Planned {
     pub plan: Plan,
-    /// The live links the plan starts from (Entra id → resource id), for the apply.
-    pub user_links: HashMap<String, String>,
+    /// The live group links the plan starts from (Entra id → resource id), for the apply.
     pub group_links: HashMap<String, String>,
     /// Why the read cannot be trusted for removals (empty: it can).
     pub incomplete: Vec<String>,
@@ -247,104 +247,77 @@ pub struct Planned {
 enum Decision {
     Update(String, String, Map<String, Value>),
     Link(String, String, &'static str, Map<String, Value>),
+    /// Only for an active user.
     Deactivate(String, String, &'static str),
 }
 
 /// Builds the plan: a pure diff of the [`Scope`] against the store, fed one page of mirrored
-/// users at a time so that only the plan, ids and keys stay in memory. Documents come from
-/// the `docs` callback (resource id → JSON) for the page at hand.
+/// users at a time. What it holds besides the plan: the groups (few), the users the scope
+/// wants present (as [`Scope::index`] numbers), and the resources this plan links. Everything
+/// else about users it asks [`UserReads`] for, per page.
 pub struct Planner {
     plan: Plan,
-    /// Live links: Entra id → resource id.
-    user_links: HashMap<String, String>,
+    /// Live group links: Entra id → resource id.
     group_links: HashMap<String, String>,
-    /// Stored users by resource id (keys, no documents) and groups.
-    users: HashMap<String, StoredUser>,
     groups: HashMap<String, StoredGroup>,
-    unowned: Unowned,
-    /// Case-folded userNames held by owned users that stay, to explain a failed link.
-    name_owner: HashMap<String, String>,
-    /// Linked Entra ids the mirror reported.
-    seen: HashSet<String>,
     /// Users that should be present, by [`Scope::index`].
     present: HashSet<u32>,
-    /// Resource id → Entra id of owned users and groups, built when first needed.
-    owners: Option<(HashMap<String, String>, HashMap<String, String>)>,
+    /// Unowned users this plan links (each may be linked once).
+    taken: HashSet<String>,
     incomplete: Vec<String>,
     skipped: Vec<(String, String)>,
 }
 
-pub type Docs<'a, E> = dyn FnMut(&[&str]) -> Result<HashMap<String, String>, E> + 'a;
-
 impl Planner {
     pub fn new(scope: &Scope, store: StoreSnapshot) -> Planner {
-        let mut p = Plan::default();
-        let users: HashMap<String, StoredUser> =
-            store.users.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let mut plan = Plan {
+            owned_users: store.owned_users,
+            ..Plan::default()
+        };
         let groups: HashMap<String, StoredGroup> = store
             .groups
             .into_iter()
             .map(|g| (g.id.clone(), g))
             .collect();
         // Live links only: a link to a resource someone deleted is dropped (and re-created).
-        let mut live =
-            |links: HashMap<String, String>, kind: &'static str, exists: &dyn Fn(&str) -> bool| {
-                let mut out = HashMap::new();
-                for (e, r) in links {
-                    if exists(&r) {
-                        out.insert(e, r);
-                    } else {
-                        p.ops.push(Op::Unlink { kind, entra_id: e });
-                    }
-                }
-                out
-            };
-        let user_links = live(store.user_links, "user", &|r| users.contains_key(r));
-        let group_links = live(store.group_links, "group", &|r| groups.contains_key(r));
-        p.owned_users = user_links.len();
-        p.owned_groups = group_links.len();
-        let owned: HashSet<&str> = user_links.values().map(String::as_str).collect();
-        let mut unowned = Unowned::default();
-        for u in users.values().filter(|u| !owned.contains(u.id.as_str())) {
-            if let Some(x) = &u.external_id {
-                unowned.add(Key::ExternalId, x, &u.id);
-            }
-            unowned.add(Key::UserName, &u.user_name_norm, &u.id);
-            for e in &u.emails {
-                unowned.add(Key::Email, e, &u.id);
+        let unlink = |kind, entra_id| Op::Unlink { kind, entra_id };
+        plan.ops
+            .extend(store.dead_user_links.into_iter().map(|e| unlink("user", e)));
+        let mut group_links = HashMap::new();
+        for (e, r) in store.group_links {
+            if groups.contains_key(&r) {
+                group_links.insert(e, r);
+            } else {
+                plan.ops.push(unlink("group", e));
             }
         }
-        // A user Entra deleted frees its userName for a recreated one in the same plan.
-        let name_owner = user_links
-            .iter()
-            .filter(|(e, _)| !scope.is_deleted(e))
-            .filter_map(|(_, r)| users.get(r))
-            .map(|u| (u.user_name_norm.clone(), u.id.clone()))
-            .collect();
+        plan.owned_groups = group_links.len();
         Planner {
-            plan: p,
-            user_links,
+            plan,
             group_links,
-            users,
             groups,
-            unowned,
-            name_owner,
-            seen: HashSet::new(),
             present: HashSet::new(),
-            owners: None,
+            taken: HashSet::new(),
             incomplete: Vec::new(),
             skipped: scope.skipped.clone(),
         }
     }
 
     /// Plan one page of mirrored users.
-    pub fn users<E>(
+    pub fn users<R: UserReads>(
         &mut self,
         scope: &Scope,
         page: &[MirrorObject],
-        docs: &mut Docs<'_, E>,
-    ) -> Result<(), E> {
+        reads: &mut R,
+    ) -> Result<(), R::Error> {
+        let ids: Vec<&str> = page.iter().map(|u| u.entra_id.as_str()).collect();
+        let owned: HashMap<String, OwnedUser> = reads
+            .owned(&ids)?
+            .into_iter()
+            .map(|o| (o.entra_id.clone(), o))
+            .collect();
         let mut decided = Vec::new();
+        let mut unlinked = Vec::new();
         for u in page {
             let e = &u.entra_id;
             let state = scope.user(u);
@@ -353,38 +326,36 @@ impl Planner {
                     self.present.insert(i);
                 }
             }
-            if let Some(r) = self.user_links.get(e).cloned() {
-                self.seen.insert(e.clone());
+            let Some(o) = owned.get(e) else {
                 match state {
-                    UserState::Present(attrs) => {
-                        decided.push(Decision::Update(e.clone(), r, attrs))
-                    }
-                    UserState::Deleted => self.plan.ops.push(Op::DeleteUser {
-                        entra_id: e.clone(),
-                        resource_id: r,
-                        reason: super::scope::DELETED,
-                    }),
-                    UserState::Inactive(why) => {
-                        decided.push(Decision::Deactivate(e.clone(), r, why))
-                    }
-                    UserState::NoUpn => {
-                        self.no_upn(e);
+                    UserState::Present(attrs) => unlinked.push((e.clone(), attrs)),
+                    UserState::NoUpn => self.no_upn(e),
+                    UserState::Inactive(_) | UserState::Deleted => {}
+                }
+                continue;
+            };
+            let r = o.resource_id.clone();
+            match state {
+                UserState::Present(attrs) => decided.push(Decision::Update(e.clone(), r, attrs)),
+                UserState::Deleted => self.plan.ops.push(Op::DeleteUser {
+                    entra_id: e.clone(),
+                    resource_id: r,
+                    reason: super::scope::DELETED,
+                }),
+                UserState::Inactive(why) if o.active => {
+                    decided.push(Decision::Deactivate(e.clone(), r, why))
+                }
+                UserState::Inactive(_) => {}
+                UserState::NoUpn => {
+                    self.no_upn(e);
+                    if o.active {
                         decided.push(Decision::Deactivate(e.clone(), r, super::scope::NO_UPN));
                     }
                 }
-                continue;
-            }
-            match state {
-                UserState::Present(attrs) => {
-                    if let Some(d) = self.match_unowned(e, attrs) {
-                        decided.push(d);
-                    }
-                }
-                UserState::NoUpn => self.no_upn(e),
-                UserState::Inactive(_) | UserState::Deleted => {}
             }
         }
-        self.decide(decided, docs)
+        decided.extend(self.match_unowned(scope, unlinked, reads)?);
+        self.decide(decided, reads)
     }
 
     fn no_upn(&mut self, entra_id: &str) {
@@ -395,36 +366,79 @@ impl Planner {
         ));
     }
 
-    /// An unlinked user that should be present: link a unique unowned candidate, create it,
-    /// or report why neither is safe.
-    fn match_unowned(&mut self, e: &str, attrs: Map<String, Value>) -> Option<Decision> {
-        let upn = attrs
-            .get("userName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_lowercase();
-        let mail = attrs
-            .get("emails")
-            .and_then(|v| v.get(0))
-            .and_then(|v| v.get("value"))
-            .and_then(Value::as_str)
-            .map(str::to_lowercase);
-        let found = self
-            .unowned
-            .pick(Key::ExternalId, &e.to_lowercase())
-            .or_else(|| self.unowned.pick(Key::UserName, &upn))
-            .or_else(|| {
-                mail.as_deref()
-                    .and_then(|m| self.unowned.pick(Key::Email, m))
+    /// Unlinked users of a page that should be present: link a unique unowned candidate,
+    /// create the user, or report why neither is safe.
+    fn match_unowned<R: UserReads>(
+        &mut self,
+        scope: &Scope,
+        unlinked: Vec<(String, Map<String, Value>)>,
+        reads: &mut R,
+    ) -> Result<Vec<Decision>, R::Error> {
+        if unlinked.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Each user's values for the keys, in KEYS order: object id, UPN, mail.
+        let keys: Vec<[Option<String>; 3]> = unlinked
+            .iter()
+            .map(|(e, attrs)| {
+                let upn = attrs.get("userName").and_then(Value::as_str);
+                let mail = attrs
+                    .get("emails")
+                    .and_then(|v| v.get(0))
+                    .and_then(|v| v.get("value"))
+                    .and_then(Value::as_str);
+                [
+                    Some(e.to_lowercase()),
+                    Some(upn.unwrap_or_default().to_lowercase()),
+                    mail.map(str::to_lowercase),
+                ]
+            })
+            .collect();
+        let mut candidates = Candidates::default();
+        for key in KEYS {
+            let values: Vec<&str> = keys
+                .iter()
+                .filter_map(|k| k[key as usize].as_deref())
+                .collect();
+            for (value, id) in reads.unowned(key, &values)? {
+                candidates.0[key as usize]
+                    .entry(value)
+                    .or_default()
+                    .push(id);
+            }
+        }
+        let mut decided = Vec::new();
+        let mut creates = Vec::new();
+        for ((entra_id, attrs), values) in unlinked.into_iter().zip(keys) {
+            let found = KEYS.into_iter().find_map(|key| {
+                let value = values[key as usize].as_deref()?;
+                candidates.pick(&mut self.taken, key, value)
             });
-        let entra_id = e.to_string();
-        match found {
-            Some((Ok(r), by)) => return Some(Decision::Link(entra_id, r, by, attrs)),
-            Some((Err(why), by)) => self.plan.conflicts.push(Conflict {
-                entra_id,
-                detail: format!("not linked by {by}: {why}; link by hand or remove the duplicates"),
-            }),
-            None => match self.name_owner.get(upn.as_str()) {
+            match found {
+                Some((Ok(r), by)) => decided.push(Decision::Link(entra_id, r, by, attrs)),
+                Some((Err(why), by)) => self.plan.conflicts.push(Conflict {
+                    entra_id,
+                    detail: format!(
+                        "not linked by {by}: {why}; link by hand or remove the duplicates"
+                    ),
+                }),
+                None => {
+                    let [_, upn, _] = values;
+                    creates.push((entra_id, upn.unwrap_or_default()));
+                }
+            }
+        }
+        // A userName held by an owned user blocks the create, unless Entra deleted that
+        // user (its deletion, earlier in the same apply, frees the name).
+        let names: Vec<&str> = creates.iter().map(|(_, upn)| upn.as_str()).collect();
+        let holders: HashMap<String, String> = reads
+            .name_holders(&names)?
+            .into_iter()
+            .filter(|(_, _, e)| !scope.is_deleted(e))
+            .map(|(name, holder, _)| (name, holder))
+            .collect();
+        for (entra_id, upn) in creates {
+            match holders.get(&upn) {
                 Some(holder) => self.plan.conflicts.push(Conflict {
                     entra_id,
                     detail: format!(
@@ -432,28 +446,29 @@ impl Planner {
                     ),
                 }),
                 None => self.plan.ops.push(Op::CreateUser { entra_id }),
-            },
+            }
         }
-        None
+        Ok(decided)
     }
 
     /// Turn decisions that need stored documents into operations.
-    fn decide<E>(&mut self, decided: Vec<Decision>, docs: &mut Docs<'_, E>) -> Result<(), E> {
+    fn decide<R: UserReads>(
+        &mut self,
+        decided: Vec<Decision>,
+        reads: &mut R,
+    ) -> Result<(), R::Error> {
         let needed: Vec<&str> = decided
             .iter()
-            .filter_map(|d| match d {
-                Decision::Deactivate(_, r, _) if !self.users.get(r).is_some_and(|u| u.active) => {
-                    None
-                }
+            .map(|d| match d {
                 Decision::Update(_, r, _)
                 | Decision::Link(_, r, _, _)
-                | Decision::Deactivate(_, r, _) => Some(r.as_str()),
+                | Decision::Deactivate(_, r, _) => r.as_str(),
             })
             .collect();
         if needed.is_empty() {
             return Ok(());
         }
-        let docs = docs(&needed)?;
+        let docs = reads.docs(&needed)?;
         for d in decided {
             let doc = |r: &str| docs.get(r).map(|d| parse(d));
             match d {
@@ -501,14 +516,14 @@ impl Planner {
     }
 
     /// After the last page: owned users the mirror no longer has are deactivated.
-    pub fn users_done<E>(&mut self, docs: &mut Docs<'_, E>) -> Result<(), E> {
-        let gone: Vec<Decision> = self
-            .user_links
-            .iter()
-            .filter(|(e, _)| !self.seen.contains(*e))
-            .map(|(e, r)| Decision::Deactivate(e.clone(), r.clone(), "not in the Entra directory"))
+    pub fn users_done<R: UserReads>(&mut self, reads: &mut R) -> Result<(), R::Error> {
+        let gone: Vec<Decision> = reads
+            .unmirrored()?
+            .into_iter()
+            .filter(|o| o.active)
+            .map(|o| Decision::Deactivate(o.entra_id, o.resource_id, "not in the Entra directory"))
             .collect();
-        self.decide(gone, docs)
+        self.decide(gone, reads)
     }
 
     /// Plan the groups (after the users).
@@ -613,11 +628,21 @@ impl Planner {
             .collect()
     }
 
-    /// Plan one group's members: `stored` are its stored (member id, member type) pairs.
-    /// Only members the reconciler owns are removed.
-    pub fn members(&mut self, scope: &Scope, group: &str, stored: &[(String, String)]) {
+    /// Plan one group's members: `owned` are its stored members that the reconciler owns,
+    /// as (Entra id, member type). Only those are ever removed.
+    pub fn members(&mut self, scope: &Scope, group: &str, owned: &[(String, String)]) {
         let want = scope.members(group, &self.present);
-        let have: BTreeSet<(String, Member)> = self.owned_members(stored);
+        let have: BTreeSet<(String, Member)> = owned
+            .iter()
+            .map(|(e, t)| {
+                let kind = if t == "Group" {
+                    Member::Group
+                } else {
+                    Member::User
+                };
+                (e.clone(), kind)
+            })
+            .collect();
         let add: Vec<(String, Member)> = want.difference(&have).cloned().collect();
         let remove: Vec<(String, Member)> = have.difference(&want).cloned().collect();
         if !add.is_empty() || !remove.is_empty() {
@@ -629,37 +654,9 @@ impl Planner {
         }
     }
 
-    /// Stored members as Entra ids, for the ones the reconciler owns.
-    fn owned_members(&mut self, stored: &[(String, String)]) -> BTreeSet<(String, Member)> {
-        if stored.is_empty() {
-            return BTreeSet::new();
-        }
-        let reverse = |links: &HashMap<String, String>| -> HashMap<String, String> {
-            links.iter().map(|(e, r)| (r.clone(), e.clone())).collect()
-        };
-        let (user_of, group_of) = self
-            .owners
-            .get_or_insert_with(|| (reverse(&self.user_links), reverse(&self.group_links)));
-        stored
-            .iter()
-            .filter_map(|(m, t)| {
-                if t == "Group" {
-                    group_of
-                        .get(m.as_str())
-                        .map(|e| (e.to_string(), Member::Group))
-                } else {
-                    user_of
-                        .get(m.as_str())
-                        .map(|e| (e.to_string(), Member::User))
-                }
-            })
-            .collect()
-    }
-
     pub fn finish(self) -> Planned {
         Planned {
             plan: self.plan,
-            user_links: self.user_links,
             group_links: self.group_links,
             incomplete: self.incomplete,
             skipped: self.skipped,

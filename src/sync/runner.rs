@@ -9,6 +9,7 @@ use super::graph::{
 };
 use super::guard::{self, Thresholds, Verdict};
 use super::plan::{self, Plan, Planned, Planner};
+use super::reads::StoreReads;
 use super::scope::Scope;
 use crate::service::pull::{
     Directory, Lease, MirrorEdge, MirrorKind, MirrorObject, MirrorRemoval, PullCredential,
@@ -318,11 +319,11 @@ impl Work<'_> {
             return Ok(finish("succeeded", None, None, true));
         }
         // Plan against the whole mirror (delta rounds only make the read cheaper), streaming
-        // users a page at a time: memory holds the plan, ids and keys, not the directory.
+        // users a page at a time: memory holds the plan, the scope's ids and edges and the groups,
+        // not the directory's users.
         self.progress("plan", 0, 0)?;
         let Planned {
             plan,
-            user_links,
             group_links,
             incomplete,
             skipped,
@@ -365,7 +366,7 @@ impl Work<'_> {
         let held_plan = held_reasons
             .as_ref()
             .map(|_| compact(&plan, plan::Op::is_removal));
-        let applied = self.apply(plan, user_links, group_links, allow);
+        let applied = self.apply(plan, group_links, allow);
         self.summary["applied"] = json!(applied.done);
         self.summary["held"] = json!(applied.held);
         self.summary["errors"] = json!(applied.errors.iter().take(PLAN_LISTED).collect::<Vec<_>>());
@@ -402,29 +403,26 @@ impl Work<'_> {
         self.summary["directory"] =
             json!({"users": users, "groups": groups, "memberships": memberships});
         let mut planner = Planner::new(&scope, services.pull_snapshot(tenant_id)?);
-        let mut docs = |ids: &[&str]| services.pull_user_docs(tenant_id, ids);
+        let mut reads = StoreReads {
+            services: &services,
+            tenant_id,
+        };
         services.mirror_pages(tenant_id, MirrorKind::User, |page| {
-            planner.users(&scope, &page, &mut docs)
+            planner.users(&scope, &page, &mut reads)
         })?;
-        planner.users_done(&mut docs)?;
+        planner.users_done(&mut reads)?;
         planner.groups(&scope);
         for (group, linked) in planner.member_groups(&scope) {
-            let stored = match &linked {
-                Some(r) => services.pull_group_members(tenant_id, r)?,
+            let owned = match &linked {
+                Some(r) => services.pull_owned_members(tenant_id, r)?,
                 None => Vec::new(),
             };
-            planner.members(&scope, group, &stored);
+            planner.members(&scope, group, &owned);
         }
         Ok(planner.finish())
     }
 
-    fn apply(
-        &mut self,
-        plan: Plan,
-        user_links: HashMap<String, String>,
-        group_links: HashMap<String, String>,
-        allow: bool,
-    ) -> Applied {
+    fn apply(&mut self, plan: Plan, group_links: HashMap<String, String>, allow: bool) -> Applied {
         let request =
             RequestInfo::internal(Actor::Graph, &format!("pull sync run {}", self.run.id));
         let ctx = Ctx {
@@ -437,15 +435,7 @@ impl Work<'_> {
             self.progress("apply", done, total)
                 .map_err(|_| Stop("lost the directory's lease".into()))
         };
-        apply::apply(
-            &services,
-            &ctx,
-            plan,
-            user_links,
-            group_links,
-            allow,
-            &mut progress,
-        )
+        apply::apply(&services, &ctx, plan, group_links, allow, &mut progress)
     }
 
     /// Read users and groups (a delta round, or the initial round of a full one) into the

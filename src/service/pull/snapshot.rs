@@ -1,22 +1,49 @@
-//! The store as the reconciler compares it: the keys of every user (the linked ones to diff,
-//! the others as candidates for linking), every group, and the links. User documents and
-//! group members are read a page or a group at a time, when the planner gets to them.
+//! The store as the reconciler compares it. Groups are few: their keys, documents and links
+//! are read whole. Users are many: the planner asks about one page of mirrored users at a
+//! time (their links, the unowned users matching their keys, their documents), so a run holds
+//! the page at hand and the plan, not every user of the tenant.
 
 use crate::service::{ServiceError, Services};
-use crate::storage::{memberships, scan, sync_mirror};
+use crate::storage::{owned, scan, sync_mirror};
 use std::collections::HashMap;
 
 const PAGE: i64 = 5000;
 
-/// A stored user's keys, without its document.
+/// An owned user: the Entra object it is linked to, and its resource.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StoredUser {
-    pub id: String,
-    pub user_name_norm: String,
-    pub external_id: Option<String>,
+pub struct OwnedUser {
+    pub entra_id: String,
+    pub resource_id: String,
     pub active: bool,
-    /// Case-folded email values.
-    pub emails: Vec<String>,
+}
+
+impl From<owned::OwnedUser> for OwnedUser {
+    fn from((entra_id, resource_id, active): owned::OwnedUser) -> Self {
+        OwnedUser {
+            entra_id,
+            resource_id,
+            active,
+        }
+    }
+}
+
+/// A key by which an unowned user may be linked (graph.md §5.2.2), in the order they are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchKey {
+    ExternalId,
+    UserName,
+    Email,
+}
+
+impl MatchKey {
+    /// The SCIM attribute, for admins.
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchKey::ExternalId => "externalId",
+            MatchKey::UserName => "userName",
+            MatchKey::Email => "email",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,54 +54,23 @@ pub struct StoredGroup {
     pub doc: String,
 }
 
+/// What the planner reads whole before it starts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoreSnapshot {
-    pub users: Vec<StoredUser>,
     pub groups: Vec<StoredGroup>,
-    /// Entra object id → resource id, for the resources the reconciler owns.
-    pub user_links: HashMap<String, String>,
+    /// Entra object id → resource id, for the groups the reconciler owns.
     pub group_links: HashMap<String, String>,
+    /// How many users the reconciler owns.
+    pub owned_users: usize,
+    /// Entra ids of user links whose resource someone deleted.
+    pub dead_user_links: Vec<String>,
 }
 
 impl Services {
-    /// Read the tenant's store for planning, a page at a time.
+    /// Read what the planner needs whole: the groups, their links, and a summary of the
+    /// user links.
     pub fn pull_snapshot(&self, tenant_id: &str) -> Result<StoreSnapshot, ServiceError> {
         let mut snap = StoreSnapshot::default();
-        let mut emails: HashMap<String, Vec<String>> = HashMap::new();
-        let mut after: Option<(String, i64)> = None;
-        loop {
-            let page = self.db.read(|c| {
-                scan::emails(
-                    c,
-                    tenant_id,
-                    after.as_ref().map(|(u, p)| (u.as_str(), *p)),
-                    PAGE,
-                )
-            })?;
-            let Some(last) = page.last() else { break };
-            after = Some((last.0.clone(), last.1));
-            for (user, _, value) in page {
-                emails.entry(user).or_default().push(value);
-            }
-        }
-        let mut after: Option<String> = None;
-        loop {
-            let page = self
-                .db
-                .read(|c| scan::user_keys(c, tenant_id, after.as_deref(), PAGE))?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.0.clone());
-            snap.users.extend(
-                page.into_iter()
-                    .map(|(id, user_name_norm, external_id, active)| StoredUser {
-                        emails: emails.remove(&id).unwrap_or_default(),
-                        id,
-                        user_name_norm,
-                        external_id,
-                        active,
-                    }),
-            );
-        }
         let mut after: Option<String> = None;
         loop {
             let page = self
@@ -89,15 +85,63 @@ impl Services {
                 doc: g.doc,
             }));
         }
-        let (users, groups) = self.db.read(|c| {
+        let (group_links, (owned_users, dead_user_links)) = self.db.read(|c| {
             Ok::<_, ServiceError>((
-                sync_mirror::links(c, tenant_id, "user")?,
                 sync_mirror::links(c, tenant_id, "group")?,
+                owned::user_links_summary(c, tenant_id)?,
             ))
         })?;
-        snap.user_links = users.into_iter().collect();
-        snap.group_links = groups.into_iter().collect();
+        snap.group_links = group_links.into_iter().collect();
+        snap.owned_users = usize::try_from(owned_users).unwrap_or_default();
+        snap.dead_user_links = dead_user_links;
         Ok(snap)
+    }
+
+    /// The users the reconciler owns among these Entra ids.
+    pub fn pull_owned_users(
+        &self,
+        tenant_id: &str,
+        entra_ids: &[&str],
+    ) -> Result<Vec<OwnedUser>, ServiceError> {
+        let rows = self
+            .db
+            .read(|c| owned::users_linked_to(c, tenant_id, entra_ids))?;
+        Ok(rows.into_iter().map(OwnedUser::from).collect())
+    }
+
+    /// The users the reconciler owns whose Entra object is no longer mirrored at all.
+    pub fn pull_unmirrored_users(&self, tenant_id: &str) -> Result<Vec<OwnedUser>, ServiceError> {
+        let rows = self.db.read(|c| owned::users_not_mirrored(c, tenant_id))?;
+        Ok(rows.into_iter().map(OwnedUser::from).collect())
+    }
+
+    /// (case-folded value, user id) of the users nobody owns whose `key` is one of `values`
+    /// (case-folded): the candidates for linking.
+    pub fn pull_unowned_matches(
+        &self,
+        tenant_id: &str,
+        key: MatchKey,
+        values: &[&str],
+    ) -> Result<Vec<(String, String)>, ServiceError> {
+        Ok(self.db.read(|c| match key {
+            MatchKey::ExternalId => Ok(owned::unowned_by_external_id(c, tenant_id, values)?
+                .into_iter()
+                .filter_map(|(value, id)| Some((value?, id)))
+                .collect()),
+            MatchKey::UserName => owned::unowned_by_user_name(c, tenant_id, values),
+            MatchKey::Email => owned::unowned_by_email(c, tenant_id, values),
+        })?)
+    }
+
+    /// Owned users holding these (case-folded) userNames: (userName, resource id, Entra id).
+    pub fn pull_name_holders(
+        &self,
+        tenant_id: &str,
+        names: &[&str],
+    ) -> Result<Vec<(String, String, String)>, ServiceError> {
+        Ok(self
+            .db
+            .read(|c| owned::owned_user_names(c, tenant_id, names))?)
     }
 
     /// The documents of these users (id → JSON), for the planner's current page.
@@ -114,19 +158,15 @@ impl Services {
         Ok(docs)
     }
 
-    /// (member id, member type) of every member of a group.
-    pub fn pull_group_members(
+    /// The stored members of a group that the reconciler owns: (Entra id, member type).
+    pub fn pull_owned_members(
         &self,
         tenant_id: &str,
         group_id: &str,
     ) -> Result<Vec<(String, String)>, ServiceError> {
-        let rows = self
+        Ok(self
             .db
-            .read(|c| memberships::list(c, tenant_id, group_id))?;
-        Ok(rows
-            .into_iter()
-            .map(|m| (m.member_id, m.member_type))
-            .collect())
+            .read(|c| owned::owned_members(c, tenant_id, group_id))?)
     }
 
     /// Record which resources the reconciler owns as which Entra objects: each Entra id of
