@@ -4,7 +4,9 @@
 //!   cargo run --release --example pull-bench -- [--users 100000] [--groups 5000]
 //!       [--members 100] [--database URL]
 //!
-//! Without --database a temporary SQLite file is used. Prints a Markdown report.
+//! Without --database a temporary SQLite file is used. Prints a Markdown report. Besides RSS
+//! (which glibc's arenas blur) it reports each run's peak of live heap above what was live
+//! when the run started, from a counting allocator: what the run itself needed.
 
 use graph_fake::FakeGraph;
 use scimd::clock::SystemClock;
@@ -12,8 +14,49 @@ use scimd::service::pull::{DirectoryChange, PullCredential, RunView, TRIGGER_MAN
 use scimd::service::{Services, Settings};
 use scimd::storage::Db;
 use scimd::sync::runner::Runner;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// The system allocator, counting live bytes and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+            PEAK.fetch_max(live, Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let live =
+                    LIVE.fetch_add(new_size - layout.size(), Relaxed) + new_size - layout.size();
+                PEAK.fetch_max(live, Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const MIB: f64 = 1024.0 * 1024.0;
 
 const ENTRA_TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CLIENT_ID: &str = "3b1c2a9e-0000-4000-8000-00000000c11e";
@@ -78,24 +121,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     let runner = Runner::new(services.clone(), "bench".into());
-    let run = |label: &str| -> Result<(RunView, f64, u64), Box<dyn std::error::Error>> {
+    let run = |label: &str| -> Result<(RunView, f64, u64, f64), Box<dyn std::error::Error>> {
         services.request_pull(&tenant.id, TRIGGER_MANUAL, "bench", false)?;
         let t = Instant::now();
+        let base = LIVE.load(Relaxed);
+        PEAK.store(base, Relaxed);
         let done = runner
             .run_pending(&tenant.id)?
             .ok_or("the run did not start")?;
         let secs = t.elapsed().as_secs_f64();
+        let heap = (PEAK.load(Relaxed) - base) as f64 / MIB;
         let (rss, _) = memory_mib();
-        eprintln!("{label}: {} in {secs:.2} s (RSS {rss} MiB)", done.status);
-        Ok((done, secs, rss))
+        eprintln!(
+            "{label}: {} in {secs:.2} s (RSS {rss} MiB, run's heap peak {heap:.1} MiB)",
+            done.status
+        );
+        Ok((done, secs, rss, heap))
     };
-    let (dry, dry_s, dry_rss) = run("full read + plan (dry run)")?;
-    let (applied, apply_s, apply_rss) = run("apply")?;
-    let (delta, delta_s, delta_rss) = run("no-change delta round")?;
+    let (dry, dry_s, dry_rss, dry_heap) = run("full read + plan (dry run)")?;
+    let (applied, apply_s, apply_rss, apply_heap) = run("apply")?;
+    let (delta, delta_s, delta_rss, delta_heap) = run("no-change delta round")?;
     // The daily full round over a store that already matches: the whole directory is read and
     // planned, and the plan is empty.
     services.mirror_forget_links(&tenant.id)?;
-    let (steady, steady_s, steady_rss) = run("no-change full round")?;
+    let (steady, steady_s, steady_rss, steady_heap) = run("no-change full round")?;
     let (_, peak) = memory_mib();
     let memberships = groups * members;
     println!("# Pull-sync benchmark\n");
@@ -104,31 +153,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seeded.as_secs_f64(),
         scimd::config::mask_url_password(&url)
     );
-    println!("| run | status | seconds | RSS after (MiB) | Graph calls |");
-    println!("| --- | --- | ---: | ---: | ---: |");
-    for (label, r, s, rss) in [
+    println!("| run | status | seconds | RSS after (MiB) | run's heap peak (MiB) | Graph calls |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: |");
+    for (label, r, s, rss, heap) in [
         (
             "1. full read + plan (first run: dry run)",
             &dry,
             dry_s,
             dry_rss,
+            dry_heap,
         ),
         (
             "2. apply (plan against the mirror, write everything)",
             &applied,
             apply_s,
             apply_rss,
+            apply_heap,
         ),
-        ("3. no-change delta round", &delta, delta_s, delta_rss),
+        (
+            "3. no-change delta round",
+            &delta,
+            delta_s,
+            delta_rss,
+            delta_heap,
+        ),
         (
             "4. no-change full round (the daily one)",
             &steady,
             steady_s,
             steady_rss,
+            steady_heap,
         ),
     ] {
         println!(
-            "| {label} | {} | {s:.2} | {rss} | {} |",
+            "| {label} | {} | {s:.2} | {rss} | {heap:.1} | {} |",
             r.status, r.summary["graph"]["calls"]
         );
     }

@@ -1,15 +1,22 @@
 //! The store as the Graph reconciler reads it while planning, a page of Entra ids at a time:
-//! the reconciler's links (`sync_links`) joined with the users and memberships they point at.
+//! the reconciler's links (`sync_links`) with the users and memberships they point at.
 //! Answering these in SQL keeps a run's memory to the page at hand instead of every user's
 //! keys and links.
+//!
+//! On PostgreSQL the resource tables' text is `COLLATE "C"` and the links' is not, so a link
+//! is never looked up by a column of a resource table (its index would not apply and the
+//! links would be scanned): resource ids are read first and then bound as values.
 
 use super::schema::{memberships as m, sync_links as l, sync_objects as o, user_emails, users};
 use super::{lower, DbConn, StorageError};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
+use std::collections::HashMap;
 
-/// Ids per `IN` list.
-const CHUNK: usize = 500;
+/// Values per `IN` list: a planner's page in one statement (PostgreSQL binds the list as one
+/// array; SQLite allows 32,766 parameters). Fewer statements matter most where `lower()`
+/// leaves no index to use and each statement scans the tenant's users.
+const CHUNK: usize = 5000;
 
 /// (Entra id, resource id, active) of an owned user whose resource exists.
 pub type OwnedUser = (String, String, bool);
@@ -85,16 +92,38 @@ pub fn user_links_summary(
     Ok((owned, dead))
 }
 
-/// Whether no link of the reconciler points at the user: only such users may be linked.
-macro_rules! unowned {
-    () => {
-        not(exists(
-            l::table
-                .filter(l::tenant_id.eq(users::tenant_id))
-                .filter(l::kind.eq("user"))
-                .filter(l::resource_id.eq(users::id)),
-        ))
-    };
+/// Entra id by resource id, for the resources of `kind` among `ids` that the reconciler owns.
+fn links_of(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    kind: &str,
+    ids: &[&str],
+) -> Result<HashMap<String, String>, StorageError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(String, String)> = l::table
+            .filter(l::tenant_id.eq(tenant_id))
+            .filter(l::kind.eq(kind))
+            .filter(l::resource_id.eq_any(chunk))
+            .select((l::resource_id, l::entra_id))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The (value, user id) pairs whose user no link points at: only such users may be linked.
+fn unowned(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    found: Vec<(String, String)>,
+) -> Result<Vec<(String, String)>, StorageError> {
+    let ids: Vec<&str> = found.iter().map(|(_, id)| id.as_str()).collect();
+    let owned = links_of(conn, tenant_id, "user", &ids)?;
+    Ok(found
+        .into_iter()
+        .filter(|(_, id)| !owned.contains_key(id))
+        .collect())
 }
 
 /// (case-folded externalId, id) of unowned users whose externalId is one of `values`
@@ -103,19 +132,17 @@ pub fn unowned_by_external_id(
     conn: &mut DbConn,
     tenant_id: &str,
     values: &[&str],
-) -> Result<Vec<(Option<String>, String)>, StorageError> {
-    let mut out = Vec::new();
+) -> Result<Vec<(String, String)>, StorageError> {
+    let mut found = Vec::new();
     for chunk in values.chunks(CHUNK) {
-        out.extend(
-            users::table
-                .filter(users::tenant_id.eq(tenant_id))
-                .filter(lower(users::external_id).eq_any(chunk))
-                .filter(unowned!())
-                .select((lower(users::external_id), users::id))
-                .load::<(Option<String>, String)>(conn)?,
-        );
+        let rows: Vec<(Option<String>, String)> = users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(lower(users::external_id).eq_any(chunk))
+            .select((lower(users::external_id), users::id))
+            .load(conn)?;
+        found.extend(rows.into_iter().filter_map(|(v, id)| Some((v?, id))));
     }
-    Ok(out)
+    unowned(conn, tenant_id, found)
 }
 
 /// (case-folded userName, id) of unowned users with one of these (case-folded) userNames.
@@ -124,18 +151,8 @@ pub fn unowned_by_user_name(
     tenant_id: &str,
     names: &[&str],
 ) -> Result<Vec<(String, String)>, StorageError> {
-    let mut out = Vec::new();
-    for chunk in names.chunks(CHUNK) {
-        out.extend(
-            users::table
-                .filter(users::tenant_id.eq(tenant_id))
-                .filter(users::user_name_norm.eq_any(chunk))
-                .filter(unowned!())
-                .select((users::user_name_norm, users::id))
-                .load::<(String, String)>(conn)?,
-        );
-    }
-    Ok(out)
+    let found = users_named(conn, tenant_id, names)?;
+    unowned(conn, tenant_id, found)
 }
 
 /// (case-folded email, id) of unowned users with one of these (case-folded) email values;
@@ -145,24 +162,35 @@ pub fn unowned_by_email(
     tenant_id: &str,
     values: &[&str],
 ) -> Result<Vec<(String, String)>, StorageError> {
-    let mut out = Vec::new();
+    let mut found = Vec::new();
     for chunk in values.chunks(CHUNK) {
-        out.extend(
-            user_emails::table
-                .inner_join(
-                    users::table.on(users::tenant_id
-                        .eq(user_emails::tenant_id)
-                        .and(users::id.eq(user_emails::user_id))),
-                )
-                .filter(user_emails::tenant_id.eq(tenant_id))
-                .filter(user_emails::value_norm.eq_any(chunk))
-                .filter(unowned!())
-                .select((user_emails::value_norm, users::id))
-                .distinct()
-                .load::<(String, String)>(conn)?,
-        );
+        let rows: Vec<(String, String)> = user_emails::table
+            .filter(user_emails::tenant_id.eq(tenant_id))
+            .filter(user_emails::value_norm.eq_any(chunk))
+            .select((user_emails::value_norm, user_emails::user_id))
+            .distinct()
+            .load(conn)?;
+        found.extend(rows);
     }
-    Ok(out)
+    unowned(conn, tenant_id, found)
+}
+
+/// (case-folded userName, id) of the users with these (case-folded) userNames.
+fn users_named(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    names: &[&str],
+) -> Result<Vec<(String, String)>, StorageError> {
+    let mut found = Vec::new();
+    for chunk in names.chunks(CHUNK) {
+        let rows: Vec<(String, String)> = users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::user_name_norm.eq_any(chunk))
+            .select((users::user_name_norm, users::id))
+            .load(conn)?;
+        found.extend(rows);
+    }
+    Ok(found)
 }
 
 /// (case-folded userName, resource id, Entra id) of owned users holding these userNames.
@@ -171,23 +199,16 @@ pub fn owned_user_names(
     tenant_id: &str,
     names: &[&str],
 ) -> Result<Vec<(String, String, String)>, StorageError> {
-    let mut out = Vec::new();
-    for chunk in names.chunks(CHUNK) {
-        out.extend(
-            users::table
-                .inner_join(
-                    l::table.on(l::tenant_id
-                        .eq(users::tenant_id)
-                        .and(l::kind.eq("user"))
-                        .and(l::resource_id.eq(users::id))),
-                )
-                .filter(users::tenant_id.eq(tenant_id))
-                .filter(users::user_name_norm.eq_any(chunk))
-                .select((users::user_name_norm, users::id, l::entra_id))
-                .load::<(String, String, String)>(conn)?,
-        );
-    }
-    Ok(out)
+    let found = users_named(conn, tenant_id, names)?;
+    let ids: Vec<&str> = found.iter().map(|(_, id)| id.as_str()).collect();
+    let mut owners = links_of(conn, tenant_id, "user", &ids)?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(name, id)| {
+            let entra_id = owners.remove(&id)?;
+            Some((name, id, entra_id))
+        })
+        .collect())
 }
 
 /// (Entra id, member type) of a group's stored members that the reconciler owns.
@@ -196,20 +217,20 @@ pub fn owned_members(
     tenant_id: &str,
     group_id: &str,
 ) -> Result<Vec<(String, String)>, StorageError> {
-    let is_group = m::member_type.eq("Group");
-    Ok(m::table
-        .inner_join(
-            l::table.on(l::tenant_id
-                .eq(m::tenant_id)
-                .and(l::resource_id.eq(m::member_id))),
-        )
+    let members: Vec<(String, String)> = m::table
         .filter(m::tenant_id.eq(tenant_id))
         .filter(m::group_id.eq(group_id))
-        .filter(
-            is_group
-                .and(l::kind.eq("group"))
-                .or(m::member_type.ne("Group").and(l::kind.eq("user"))),
-        )
-        .select((l::entra_id, m::member_type))
-        .load(conn)?)
+        .select((m::member_id, m::member_type))
+        .load(conn)?;
+    let (groups, users): (Vec<_>, Vec<_>) = members.into_iter().partition(|(_, t)| t == "Group");
+    let mut out = Vec::new();
+    for (kind, member_type, ids) in [("user", "User", users), ("group", "Group", groups)] {
+        let ids: Vec<&str> = ids.iter().map(|(id, _)| id.as_str()).collect();
+        out.extend(
+            links_of(conn, tenant_id, kind, &ids)?
+                .into_values()
+                .map(|e| (e, member_type.to_string())),
+        );
+    }
+    Ok(out)
 }

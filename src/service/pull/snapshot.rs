@@ -124,10 +124,7 @@ impl Services {
         values: &[&str],
     ) -> Result<Vec<(String, String)>, ServiceError> {
         Ok(self.db.read(|c| match key {
-            MatchKey::ExternalId => Ok(owned::unowned_by_external_id(c, tenant_id, values)?
-                .into_iter()
-                .filter_map(|(value, id)| Some((value?, id)))
-                .collect()),
+            MatchKey::ExternalId => owned::unowned_by_external_id(c, tenant_id, values),
             MatchKey::UserName => owned::unowned_by_user_name(c, tenant_id, values),
             MatchKey::Email => owned::unowned_by_email(c, tenant_id, values),
         })?)
