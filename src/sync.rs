@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod graph;
 pub mod guard;
+mod intern;
 pub mod mapping;
 pub mod plan;
 mod reads;

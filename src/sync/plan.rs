@@ -232,6 +232,21 @@ impl Candidates {
     }
 }
 
+/// A user's values for the [`KEYS`], case-folded: object id, UPN, mail.
+fn match_values(entra_id: &str, attrs: &Map<String, Value>) -> [Option<String>; 3] {
+    let upn = attrs.get("userName").and_then(Value::as_str);
+    let mail = attrs
+        .get("emails")
+        .and_then(|v| v.get(0))
+        .and_then(|v| v.get("value"))
+        .and_then(Value::as_str);
+    [
+        Some(entra_id.to_lowercase()),
+        Some(upn.unwrap_or_default().to_lowercase()),
+        mail.map(str::to_lowercase),
+    ]
+}
+
 /// A finished plan with what the run needs besides it.
 pub struct Planned {
     pub plan: Plan,
@@ -328,7 +343,7 @@ impl Planner {
             }
             let Some(o) = owned.get(e) else {
                 match state {
-                    UserState::Present(attrs) => unlinked.push((e.clone(), attrs)),
+                    UserState::Present(attrs) => unlinked.push((u, match_values(e, &attrs))),
                     UserState::NoUpn => self.no_upn(e),
                     UserState::Inactive(_) | UserState::Deleted => {}
                 }
@@ -366,39 +381,23 @@ impl Planner {
         ));
     }
 
-    /// Unlinked users of a page that should be present: link a unique unowned candidate,
-    /// create the user, or report why neither is safe.
+    /// Unlinked users of a page that should be present, with their [`match_values`]: link a
+    /// unique unowned candidate, create the user, or report why neither is safe. (Their SCIM
+    /// attributes are judged again for the few that link, rather than held for the page.)
     fn match_unowned<R: UserReads>(
         &mut self,
         scope: &Scope,
-        unlinked: Vec<(String, Map<String, Value>)>,
+        unlinked: Vec<(&MirrorObject, [Option<String>; 3])>,
         reads: &mut R,
     ) -> Result<Vec<Decision>, R::Error> {
         if unlinked.is_empty() {
             return Ok(Vec::new());
         }
-        // Each user's values for the keys, in KEYS order: object id, UPN, mail.
-        let keys: Vec<[Option<String>; 3]> = unlinked
-            .iter()
-            .map(|(e, attrs)| {
-                let upn = attrs.get("userName").and_then(Value::as_str);
-                let mail = attrs
-                    .get("emails")
-                    .and_then(|v| v.get(0))
-                    .and_then(|v| v.get("value"))
-                    .and_then(Value::as_str);
-                [
-                    Some(e.to_lowercase()),
-                    Some(upn.unwrap_or_default().to_lowercase()),
-                    mail.map(str::to_lowercase),
-                ]
-            })
-            .collect();
         let mut candidates = Candidates::default();
         for key in KEYS {
-            let values: Vec<&str> = keys
+            let values: Vec<&str> = unlinked
                 .iter()
-                .filter_map(|k| k[key as usize].as_deref())
+                .filter_map(|(_, k)| k[key as usize].as_deref())
                 .collect();
             for (value, id) in reads.unowned(key, &values)? {
                 candidates.0[key as usize]
@@ -409,13 +408,18 @@ impl Planner {
         }
         let mut decided = Vec::new();
         let mut creates = Vec::new();
-        for ((entra_id, attrs), values) in unlinked.into_iter().zip(keys) {
+        for (u, values) in unlinked {
             let found = KEYS.into_iter().find_map(|key| {
                 let value = values[key as usize].as_deref()?;
                 candidates.pick(&mut self.taken, key, value)
             });
+            let entra_id = u.entra_id.clone();
             match found {
-                Some((Ok(r), by)) => decided.push(Decision::Link(entra_id, r, by, attrs)),
+                Some((Ok(r), by)) => {
+                    if let UserState::Present(attrs) = scope.user(u) {
+                        decided.push(Decision::Link(entra_id, r, by, attrs));
+                    }
+                }
                 Some((Err(why), by)) => self.plan.conflicts.push(Conflict {
                     entra_id,
                     detail: format!(

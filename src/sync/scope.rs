@@ -2,6 +2,7 @@
 //! with nested groups direct or flattened (docs/pull-sync.md#scope).
 
 use super::graph::{Assignment, PrincipalType};
+use super::intern::Interner;
 use super::mapping;
 use crate::service::pull::{DirectoryConfig, MirrorEdge, MirrorObject, MirrorRemoval, ScopeMode};
 use serde_json::{Map, Value};
@@ -50,8 +51,7 @@ pub const NO_UPN: &str =
 pub struct Scope {
     flatten: bool,
     include_disabled: bool,
-    ids: Vec<String>,
-    index: HashMap<String, u32>,
+    ids: Interner,
     users: usize,
     live_users: HashSet<u32>,
     deleted_users: HashSet<u32>,
@@ -92,8 +92,7 @@ impl Scope {
         let mut s = Scope {
             flatten: cfg.flatten,
             include_disabled: cfg.include_disabled,
-            ids: Vec::new(),
-            index: HashMap::new(),
+            ids: Interner::default(),
             users: 0,
             live_users: HashSet::new(),
             deleted_users: HashSet::new(),
@@ -105,7 +104,7 @@ impl Scope {
         };
         for (id, removed) in users {
             s.users += 1;
-            let i = s.intern(id);
+            let i = s.ids.intern(&id);
             match removed {
                 None => s.live_users.insert(i),
                 Some(MirrorRemoval::Deleted) => s.deleted_users.insert(i),
@@ -115,7 +114,7 @@ impl Scope {
         let mut live_groups = HashSet::new();
         for g in &groups {
             if g.removed.is_none() {
-                live_groups.insert(s.intern(g.entra_id.clone()));
+                live_groups.insert(s.ids.intern(&g.entra_id));
             }
         }
         ScopeBuilder {
@@ -139,7 +138,7 @@ impl ScopeBuilder<'_> {
     /// Add one direct membership.
     pub fn edge(&mut self, e: MirrorEdge) {
         let (s, live_groups) = (&mut self.scope, &self.live_groups);
-        let (Some(&gi), Some(&mi)) = (s.index.get(&e.group_id), s.index.get(&e.member_id)) else {
+        let (Some(gi), Some(mi)) = (s.ids.get(&e.group_id), s.ids.get(&e.member_id)) else {
             return; // a member that is not a mirrored user or group (a device, a contact)
         };
         let member = match e.member_kind {
@@ -177,14 +176,13 @@ impl ScopeBuilder<'_> {
             ScopeMode::All => live_groups.clone(),
             _ => roots
                 .iter()
-                .filter_map(|g| s.index.get(*g))
-                .copied()
+                .filter_map(|g| s.ids.get(g))
                 .filter(|g| live_groups.contains(g))
                 .collect(),
         };
         if cfg.mode == ScopeMode::Groups {
             for id in &cfg.group_ids {
-                if !s.index.get(id).is_some_and(|g| live_groups.contains(g)) {
+                if !s.ids.get(id).is_some_and(|g| live_groups.contains(&g)) {
                     s.skipped.push((
                         id.clone(),
                         "a configured group is not in the Entra directory (deleted, or a wrong id)"
@@ -199,7 +197,7 @@ impl ScopeBuilder<'_> {
                 in_scope.extend(
                     assigned(PrincipalType::User)
                         .into_iter()
-                        .filter_map(|u| s.index.get(u))
+                        .filter_map(|u| s.ids.get(u))
                         .filter(|u| s.live_users.contains(u)),
                 );
             }
@@ -210,9 +208,9 @@ impl ScopeBuilder<'_> {
                 Some(MirrorRemoval::Deleted) => GroupState::Removed(DELETED),
                 Some(MirrorRemoval::SoftDeleted) => GroupState::Removed(SOFT_DELETED),
                 None if !s
-                    .index
+                    .ids
                     .get(&g.entra_id)
-                    .is_some_and(|i| s.roots.contains(i)) =>
+                    .is_some_and(|i| s.roots.contains(&i)) =>
                 {
                     GroupState::Removed(OUT_OF_SCOPE)
                 }
@@ -227,19 +225,10 @@ impl ScopeBuilder<'_> {
 }
 
 impl Scope {
-    fn intern(&mut self, id: String) -> u32 {
-        if let Some(&i) = self.index.get(&id) {
-            return i;
-        }
-        let i = self.ids.len() as u32;
-        self.ids.push(id.clone());
-        self.index.insert(id, i);
-        i
-    }
 
     /// The number standing for an Entra id, if the directory has it.
     pub fn index(&self, entra_id: &str) -> Option<u32> {
-        self.index.get(entra_id).copied()
+        self.ids.get(entra_id)
     }
 
     /// Whether Entra deleted this object for good.
@@ -312,7 +301,7 @@ impl Scope {
         let Some(g) = self.index(group) else {
             return BTreeSet::new();
         };
-        let name = |i: u32| self.ids[i as usize].clone();
+        let name = |i: u32| self.ids.name(i).to_string();
         if self.flatten {
             return self
                 .reach(g)
