@@ -207,11 +207,7 @@ impl ScopeBuilder<'_> {
             let state = match g.removed {
                 Some(MirrorRemoval::Deleted) => GroupState::Removed(DELETED),
                 Some(MirrorRemoval::SoftDeleted) => GroupState::Removed(SOFT_DELETED),
-                None if !s
-                    .ids
-                    .get(&g.entra_id)
-                    .is_some_and(|i| s.roots.contains(&i)) =>
-                {
+                None if !s.ids.get(&g.entra_id).is_some_and(|i| s.roots.contains(&i)) => {
                     GroupState::Removed(OUT_OF_SCOPE)
                 }
                 None => GroupState::Present {
@@ -225,7 +221,6 @@ impl ScopeBuilder<'_> {
 }
 
 impl Scope {
-
     /// The number standing for an Entra id, if the directory has it.
     pub fn index(&self, entra_id: &str) -> Option<u32> {
         self.ids.get(entra_id)
