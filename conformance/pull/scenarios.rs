@@ -11,6 +11,28 @@ fn upn(u: &NewUser) -> String {
     u.user_principal_name.clone()
 }
 
+/// `f` with a service context of an internal SCIM client of the tenant (writes done as if
+/// pushed).
+fn as_scim<T>(p: &Pull, f: impl FnOnce(&scimd::service::Ctx<'_>) -> T) -> T {
+    use scimd::service::{Actor, Ctx, RequestInfo};
+    let request = RequestInfo::internal(Actor::Scim, "test");
+    f(&Ctx {
+        tenant: &p.tenant,
+        base_url: "",
+        request: &request,
+    })
+}
+
+/// Create a user as if Entra had pushed it; its resource id.
+fn push_user(p: &Pull, body: Value) -> String {
+    let created = as_scim(p, |ctx| {
+        p.services
+            .create_resource(ctx, scimd::scim::schema::ResourceKind::User, &body)
+    })
+    .expect("push a user");
+    created.body["id"].as_str().expect("id").to_string()
+}
+
 #[test]
 fn the_first_run_is_a_dry_run_then_the_store_follows_and_a_second_run_is_a_no_op() {
     each(DirectoryChange::default, |p| {
@@ -315,29 +337,9 @@ fn assigned_mode_follows_app_assignments_and_a_missing_service_principal_is_a_co
 #[test]
 fn existing_pushed_resources_are_linked_not_duplicated_and_unlinked_ones_are_left_alone() {
     each(DirectoryChange::default, |p| {
-        use scimd::scim::schema::ResourceKind;
-        use scimd::service::{Actor, Ctx, RequestInfo};
-        let req = RequestInfo::internal(Actor::Scim, "test");
-        let ctx = Ctx {
-            tenant: &p.tenant,
-            base_url: "",
-            request: &req,
-        };
         let ada = NewUser::named("ada");
-        p.services
-            .create_resource(
-                &ctx,
-                ResourceKind::User,
-                &json!({"userName": upn(&ada), "title": "Boss"}),
-            )
-            .expect("push ada");
-        p.services
-            .create_resource(
-                &ctx,
-                ResourceKind::User,
-                &json!({"userName": "local@example.com"}),
-            )
-            .expect("push local");
+        push_user(p, json!({"userName": upn(&ada), "title": "Boss"}));
+        push_user(p, json!({"userName": "local@example.com"}));
         p.fake.create_user(T, ada.clone());
         let run = p.sync();
         assert_eq!(run.summary["planned"]["link_user"], 1, "{:#}", run.summary);
@@ -359,18 +361,7 @@ fn existing_pushed_resources_are_linked_not_duplicated_and_unlinked_ones_are_lef
 #[test]
 fn unowned_users_are_linked_by_external_id_or_email_only_when_unique_and_links_follow_the_store() {
     each(DirectoryChange::default, |p| {
-        use scimd::scim::schema::ResourceKind::User;
-        use scimd::service::{Actor, Ctx, RequestInfo};
-        let req = RequestInfo::internal(Actor::Scim, "test");
-        let ctx = Ctx {
-            tenant: &p.tenant,
-            base_url: "",
-            request: &req,
-        };
-        let push = |body: Value| {
-            let created = p.services.create_resource(&ctx, User, &body).expect("push");
-            created.body["id"].as_str().expect("id").to_string()
-        };
+        let push = |body: Value| push_user(p, body);
         // Matched by externalId = object id (case aside), whatever its userName.
         let by_id = NewUser::named("byid");
         let by_id_oid = p.fake.create_user(T, by_id.clone());
@@ -436,9 +427,11 @@ fn unowned_users_are_linked_by_external_id_or_email_only_when_unique_and_links_f
 
         // A linked user someone deleted by hand is created again by the next full round;
         // a linked user the directory no longer has at all is deactivated.
-        p.services
-            .delete_resource(&ctx, User, &by_id_res, None)
-            .expect("delete by hand");
+        as_scim(p, |ctx| {
+            let user = scimd::scim::schema::ResourceKind::User;
+            p.services.delete_resource(ctx, user, &by_id_res, None)
+        })
+        .expect("delete by hand");
         p.fake.hard_delete_user(T, &by_mail_oid);
         p.services
             .mirror_forget_links(&p.tenant.id)

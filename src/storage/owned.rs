@@ -18,6 +18,18 @@ use std::collections::HashMap;
 /// leaves no index to use and each statement scans the tenant's users.
 const CHUNK: usize = 5000;
 
+/// `load` run over `values` [`CHUNK`] at a time, the rows together.
+fn chunked<T>(
+    values: &[&str],
+    mut load: impl FnMut(&[&str]) -> QueryResult<Vec<T>>,
+) -> Result<Vec<T>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(CHUNK) {
+        out.extend(load(chunk)?);
+    }
+    Ok(out)
+}
+
 /// (Entra id, resource id, active) of an owned user whose resource exists.
 pub type OwnedUser = (String, String, bool);
 
@@ -27,23 +39,19 @@ pub fn users_linked_to(
     tenant_id: &str,
     entra_ids: &[&str],
 ) -> Result<Vec<OwnedUser>, StorageError> {
-    let mut out = Vec::with_capacity(entra_ids.len());
-    for chunk in entra_ids.chunks(CHUNK) {
-        out.extend(
-            l::table
-                .inner_join(
-                    users::table.on(users::tenant_id
-                        .eq(l::tenant_id)
-                        .and(users::id.eq(l::resource_id))),
-                )
-                .filter(l::tenant_id.eq(tenant_id))
-                .filter(l::kind.eq("user"))
-                .filter(l::entra_id.eq_any(chunk))
-                .select((l::entra_id, users::id, users::active))
-                .load::<OwnedUser>(conn)?,
-        );
-    }
-    Ok(out)
+    chunked(entra_ids, |chunk| {
+        l::table
+            .inner_join(
+                users::table.on(users::tenant_id
+                    .eq(l::tenant_id)
+                    .and(users::id.eq(l::resource_id))),
+            )
+            .filter(l::tenant_id.eq(tenant_id))
+            .filter(l::kind.eq("user"))
+            .filter(l::entra_id.eq_any(chunk))
+            .select((l::entra_id, users::id, users::active))
+            .load(conn)
+    })
 }
 
 /// Owned users whose Entra object the mirror does not have at all.
@@ -99,17 +107,15 @@ fn links_of(
     kind: &str,
     ids: &[&str],
 ) -> Result<HashMap<String, String>, StorageError> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(String, String)> = l::table
+    let rows = chunked(ids, |chunk| {
+        l::table
             .filter(l::tenant_id.eq(tenant_id))
             .filter(l::kind.eq(kind))
             .filter(l::resource_id.eq_any(chunk))
             .select((l::resource_id, l::entra_id))
-            .load(conn)?;
-        out.extend(rows);
-    }
-    Ok(out)
+            .load::<(String, String)>(conn)
+    })?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The (value, user id) pairs whose user no link points at: only such users may be linked.
@@ -133,15 +139,17 @@ pub fn unowned_by_external_id(
     tenant_id: &str,
     values: &[&str],
 ) -> Result<Vec<(String, String)>, StorageError> {
-    let mut found = Vec::new();
-    for chunk in values.chunks(CHUNK) {
-        let rows: Vec<(Option<String>, String)> = users::table
+    let found = chunked(values, |chunk| {
+        users::table
             .filter(users::tenant_id.eq(tenant_id))
             .filter(lower(users::external_id).eq_any(chunk))
             .select((lower(users::external_id), users::id))
-            .load(conn)?;
-        found.extend(rows.into_iter().filter_map(|(v, id)| Some((v?, id))));
-    }
+            .load::<(Option<String>, String)>(conn)
+    })?;
+    let found = found
+        .into_iter()
+        .filter_map(|(value, id)| Some((value?, id)))
+        .collect();
     unowned(conn, tenant_id, found)
 }
 
@@ -162,16 +170,14 @@ pub fn unowned_by_email(
     tenant_id: &str,
     values: &[&str],
 ) -> Result<Vec<(String, String)>, StorageError> {
-    let mut found = Vec::new();
-    for chunk in values.chunks(CHUNK) {
-        let rows: Vec<(String, String)> = user_emails::table
+    let found = chunked(values, |chunk| {
+        user_emails::table
             .filter(user_emails::tenant_id.eq(tenant_id))
             .filter(user_emails::value_norm.eq_any(chunk))
             .select((user_emails::value_norm, user_emails::user_id))
             .distinct()
-            .load(conn)?;
-        found.extend(rows);
-    }
+            .load(conn)
+    })?;
     unowned(conn, tenant_id, found)
 }
 
@@ -181,16 +187,13 @@ fn users_named(
     tenant_id: &str,
     names: &[&str],
 ) -> Result<Vec<(String, String)>, StorageError> {
-    let mut found = Vec::new();
-    for chunk in names.chunks(CHUNK) {
-        let rows: Vec<(String, String)> = users::table
+    chunked(names, |chunk| {
+        users::table
             .filter(users::tenant_id.eq(tenant_id))
             .filter(users::user_name_norm.eq_any(chunk))
             .select((users::user_name_norm, users::id))
-            .load(conn)?;
-        found.extend(rows);
-    }
-    Ok(found)
+            .load(conn)
+    })
 }
 
 /// (case-folded userName, resource id, Entra id) of owned users holding these userNames.
