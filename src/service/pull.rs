@@ -14,4 +14,4 @@ pub use config::{
 };
 pub use mirror::{MirrorEdge, MirrorKind, MirrorObject, MirrorRemoval, RoundEnd};
 pub use runs::{Lease, RunFinish, RunView, TRIGGER_APPROVAL, TRIGGER_MANUAL, TRIGGER_SCHEDULE};
-pub use snapshot::{MatchKey, OwnedUser, StoreSnapshot, StoredGroup};
+pub use snapshot::{Candidate, MatchKey, OwnedUser, StoreSnapshot, StoredGroup};

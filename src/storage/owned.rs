@@ -118,98 +118,68 @@ fn links_of(
     Ok(rows.into_iter().collect())
 }
 
-/// The (value, user id) pairs whose user no link points at: only such users may be linked.
-fn unowned(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    found: Vec<(String, String)>,
-) -> Result<Vec<(String, String)>, StorageError> {
-    let ids: Vec<&str> = found.iter().map(|(_, id)| id.as_str()).collect();
-    let owned = links_of(conn, tenant_id, "user", &ids)?;
-    Ok(found
-        .into_iter()
-        .filter(|(_, id)| !owned.contains_key(id))
-        .collect())
+/// A key by which an unowned user may be linked (graph.md §5.2.2), in the order they are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchKey {
+    ExternalId,
+    UserName,
+    Email,
 }
 
-/// (case-folded externalId, id) of unowned users whose externalId is one of `values`
-/// (case-folded).
-pub fn unowned_by_external_id(
+impl MatchKey {
+    /// The SCIM attribute, for admins.
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchKey::ExternalId => "externalId",
+            MatchKey::UserName => "userName",
+            MatchKey::Email => "email",
+        }
+    }
+}
+
+/// (case-folded value, user id, Entra id owning the user if any) of the users whose `key` is
+/// one of `values` (case-folded); a user with the same email twice is listed once. Owned ones
+/// cannot be linked, and an owned userName blocks creating another user with it.
+pub fn users_matching(
     conn: &mut DbConn,
     tenant_id: &str,
+    key: MatchKey,
     values: &[&str],
-) -> Result<Vec<(String, String)>, StorageError> {
-    let found = chunked(values, |chunk| {
-        users::table
-            .filter(users::tenant_id.eq(tenant_id))
-            .filter(lower(users::external_id).eq_any(chunk))
-            .select((lower(users::external_id), users::id))
-            .load::<(Option<String>, String)>(conn)
-    })?;
-    let found = found
+) -> Result<Vec<(String, String, Option<String>)>, StorageError> {
+    let found: Vec<(String, String)> = match key {
+        MatchKey::ExternalId => chunked(values, |chunk| {
+            users::table
+                .filter(users::tenant_id.eq(tenant_id))
+                .filter(lower(users::external_id).eq_any(chunk))
+                .select((lower(users::external_id), users::id))
+                .load::<(Option<String>, String)>(conn)
+        })?
         .into_iter()
         .filter_map(|(value, id)| Some((value?, id)))
-        .collect();
-    unowned(conn, tenant_id, found)
-}
-
-/// (case-folded userName, id) of unowned users with one of these (case-folded) userNames.
-pub fn unowned_by_user_name(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    names: &[&str],
-) -> Result<Vec<(String, String)>, StorageError> {
-    let found = users_named(conn, tenant_id, names)?;
-    unowned(conn, tenant_id, found)
-}
-
-/// (case-folded email, id) of unowned users with one of these (case-folded) email values;
-/// a user with the same value twice is listed once.
-pub fn unowned_by_email(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    values: &[&str],
-) -> Result<Vec<(String, String)>, StorageError> {
-    let found = chunked(values, |chunk| {
-        user_emails::table
-            .filter(user_emails::tenant_id.eq(tenant_id))
-            .filter(user_emails::value_norm.eq_any(chunk))
-            .select((user_emails::value_norm, user_emails::user_id))
-            .distinct()
-            .load(conn)
-    })?;
-    unowned(conn, tenant_id, found)
-}
-
-/// (case-folded userName, id) of the users with these (case-folded) userNames.
-fn users_named(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    names: &[&str],
-) -> Result<Vec<(String, String)>, StorageError> {
-    chunked(names, |chunk| {
-        users::table
-            .filter(users::tenant_id.eq(tenant_id))
-            .filter(users::user_name_norm.eq_any(chunk))
-            .select((users::user_name_norm, users::id))
-            .load(conn)
-    })
-}
-
-/// (case-folded userName, resource id, Entra id) of owned users holding these userNames.
-pub fn owned_user_names(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    names: &[&str],
-) -> Result<Vec<(String, String, String)>, StorageError> {
-    let found = users_named(conn, tenant_id, names)?;
+        .collect(),
+        MatchKey::UserName => chunked(values, |chunk| {
+            users::table
+                .filter(users::tenant_id.eq(tenant_id))
+                .filter(users::user_name_norm.eq_any(chunk))
+                .select((users::user_name_norm, users::id))
+                .load(conn)
+        })?,
+        MatchKey::Email => chunked(values, |chunk| {
+            user_emails::table
+                .filter(user_emails::tenant_id.eq(tenant_id))
+                .filter(user_emails::value_norm.eq_any(chunk))
+                .select((user_emails::value_norm, user_emails::user_id))
+                .distinct()
+                .load(conn)
+        })?,
+    };
     let ids: Vec<&str> = found.iter().map(|(_, id)| id.as_str()).collect();
-    let mut owners = links_of(conn, tenant_id, "user", &ids)?;
+    let owners = links_of(conn, tenant_id, "user", &ids)?;
     Ok(found
         .into_iter()
-        .filter_map(|(name, id)| {
-            let entra_id = owners.remove(&id)?;
-            Some((name, id, entra_id))
+        .map(|(value, id)| {
+            let owner = owners.get(&id).cloned();
+            (value, id, owner)
         })
         .collect())
 }

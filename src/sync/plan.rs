@@ -6,7 +6,9 @@
 use super::mapping;
 use super::scope::{GroupState, Member, Scope, UserState};
 use crate::scim::schema::ResourceKind;
-use crate::service::pull::{MatchKey, MirrorObject, OwnedUser, StoreSnapshot, StoredGroup};
+use crate::service::pull::{
+    Candidate, MatchKey, MirrorObject, OwnedUser, StoreSnapshot, StoredGroup,
+};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -182,17 +184,9 @@ pub trait UserReads {
     fn owned(&mut self, entra_ids: &[&str]) -> Result<Vec<OwnedUser>, Self::Error>;
     /// Owned users whose Entra object the mirror does not have.
     fn unmirrored(&mut self) -> Result<Vec<OwnedUser>, Self::Error>;
-    /// (value, user id) of users nobody owns whose `key` is one of `values` (case-folded).
-    fn unowned(
-        &mut self,
-        key: MatchKey,
-        values: &[&str],
-    ) -> Result<Vec<(String, String)>, Self::Error>;
-    /// (userName, resource id, Entra id) of owned users holding these (case-folded) userNames.
-    fn name_holders(
-        &mut self,
-        names: &[&str],
-    ) -> Result<Vec<(String, String, String)>, Self::Error>;
+    /// Users whose `key` is one of `values` (case-folded), with the Entra object owning each.
+    fn candidates(&mut self, key: MatchKey, values: &[&str])
+        -> Result<Vec<Candidate>, Self::Error>;
     /// Documents (resource id → JSON) of these users.
     fn docs(&mut self, ids: &[&str]) -> Result<HashMap<String, String>, Self::Error>;
 }
@@ -394,20 +388,28 @@ impl Planner {
             return Ok(Vec::new());
         }
         let mut candidates = Candidates::default();
+        // userName → owned user holding it: blocks creating another user with that name,
+        // unless Entra deleted the owner (its deletion, earlier in the same apply, frees it).
+        let mut holders: HashMap<String, String> = HashMap::new();
         for key in KEYS {
             let values: Vec<&str> = unlinked
                 .iter()
                 .filter_map(|(_, k)| k[key as usize].as_deref())
                 .collect();
-            for (value, id) in reads.unowned(key, &values)? {
-                candidates.0[key as usize]
-                    .entry(value)
-                    .or_default()
-                    .push(id);
+            for c in reads.candidates(key, &values)? {
+                match c.owner {
+                    None => candidates.0[key as usize]
+                        .entry(c.value)
+                        .or_default()
+                        .push(c.user_id),
+                    Some(owner) if key == MatchKey::UserName && !scope.is_deleted(&owner) => {
+                        holders.insert(c.value, c.user_id);
+                    }
+                    Some(_) => {}
+                }
             }
         }
         let mut decided = Vec::new();
-        let mut creates = Vec::new();
         for (u, values) in unlinked {
             let found = KEYS.into_iter().find_map(|key| {
                 let value = values[key as usize].as_deref()?;
@@ -428,28 +430,17 @@ impl Planner {
                 }),
                 None => {
                     let [_, upn, _] = values;
-                    creates.push((entra_id, upn.unwrap_or_default()));
+                    let upn = upn.unwrap_or_default();
+                    match holders.get(&upn) {
+                        Some(holder) => self.plan.conflicts.push(Conflict {
+                            entra_id,
+                            detail: format!(
+                                "userName {upn} is held by user {holder}, which the reconciler links to another Entra object"
+                            ),
+                        }),
+                        None => self.plan.ops.push(Op::CreateUser { entra_id }),
+                    }
                 }
-            }
-        }
-        // A userName held by an owned user blocks the create, unless Entra deleted that
-        // user (its deletion, earlier in the same apply, frees the name).
-        let names: Vec<&str> = creates.iter().map(|(_, upn)| upn.as_str()).collect();
-        let holders: HashMap<String, String> = reads
-            .name_holders(&names)?
-            .into_iter()
-            .filter(|(_, _, e)| !scope.is_deleted(e))
-            .map(|(name, holder, _)| (name, holder))
-            .collect();
-        for (entra_id, upn) in creates {
-            match holders.get(&upn) {
-                Some(holder) => self.plan.conflicts.push(Conflict {
-                    entra_id,
-                    detail: format!(
-                        "userName {upn} is held by user {holder}, which the reconciler links to another Entra object"
-                    ),
-                }),
-                None => self.plan.ops.push(Op::CreateUser { entra_id }),
             }
         }
         Ok(decided)

@@ -1,7 +1,7 @@
 //! The planner's reads of a tenant's store ([`UserReads`]), through the service layer.
 
 use super::plan::UserReads;
-use crate::service::pull::{MatchKey, OwnedUser};
+use crate::service::pull::{Candidate, MatchKey, OwnedUser};
 use crate::service::{ServiceError, Services};
 use std::collections::HashMap;
 
@@ -18,19 +18,12 @@ impl UserReads for StoreReads<'_> {
     fn unmirrored(&mut self) -> Result<Vec<OwnedUser>, ServiceError> {
         self.services.pull_unmirrored_users(self.tenant_id)
     }
-    fn unowned(
+    fn candidates(
         &mut self,
         key: MatchKey,
         values: &[&str],
-    ) -> Result<Vec<(String, String)>, ServiceError> {
-        self.services
-            .pull_unowned_matches(self.tenant_id, key, values)
-    }
-    fn name_holders(
-        &mut self,
-        names: &[&str],
-    ) -> Result<Vec<(String, String, String)>, ServiceError> {
-        self.services.pull_name_holders(self.tenant_id, names)
+    ) -> Result<Vec<Candidate>, ServiceError> {
+        self.services.pull_candidates(self.tenant_id, key, values)
     }
     fn docs(&mut self, ids: &[&str]) -> Result<HashMap<String, String>, ServiceError> {
         self.services.pull_user_docs(self.tenant_id, ids)

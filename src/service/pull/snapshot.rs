@@ -4,6 +4,7 @@
 //! the page at hand and the plan, not every user of the tenant.
 
 use crate::service::{ServiceError, Services};
+pub use crate::storage::owned::MatchKey;
 use crate::storage::{owned, scan, sync_mirror};
 use std::collections::HashMap;
 
@@ -27,23 +28,14 @@ impl From<owned::OwnedUser> for OwnedUser {
     }
 }
 
-/// A key by which an unowned user may be linked (graph.md §5.2.2), in the order they are tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchKey {
-    ExternalId,
-    UserName,
-    Email,
-}
-
-impl MatchKey {
-    /// The SCIM attribute, for admins.
-    pub fn name(self) -> &'static str {
-        match self {
-            MatchKey::ExternalId => "externalId",
-            MatchKey::UserName => "userName",
-            MatchKey::Email => "email",
-        }
-    }
+/// A stored user whose key matched a value the planner asked about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The matched value, case-folded.
+    pub value: String,
+    pub user_id: String,
+    /// The Entra object the reconciler links the user to, if any.
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,30 +107,25 @@ impl Services {
         Ok(rows.into_iter().map(OwnedUser::from).collect())
     }
 
-    /// (case-folded value, user id) of the users nobody owns whose `key` is one of `values`
-    /// (case-folded): the candidates for linking.
-    pub fn pull_unowned_matches(
+    /// The users whose `key` is one of `values` (case-folded), with their owners: candidates
+    /// for linking, and holders of userNames.
+    pub fn pull_candidates(
         &self,
         tenant_id: &str,
         key: MatchKey,
         values: &[&str],
-    ) -> Result<Vec<(String, String)>, ServiceError> {
-        Ok(self.db.read(|c| match key {
-            MatchKey::ExternalId => owned::unowned_by_external_id(c, tenant_id, values),
-            MatchKey::UserName => owned::unowned_by_user_name(c, tenant_id, values),
-            MatchKey::Email => owned::unowned_by_email(c, tenant_id, values),
-        })?)
-    }
-
-    /// Owned users holding these (case-folded) userNames: (userName, resource id, Entra id).
-    pub fn pull_name_holders(
-        &self,
-        tenant_id: &str,
-        names: &[&str],
-    ) -> Result<Vec<(String, String, String)>, ServiceError> {
-        Ok(self
+    ) -> Result<Vec<Candidate>, ServiceError> {
+        let rows = self
             .db
-            .read(|c| owned::owned_user_names(c, tenant_id, names))?)
+            .read(|c| owned::users_matching(c, tenant_id, key, values))?;
+        Ok(rows
+            .into_iter()
+            .map(|(value, user_id, owner)| Candidate {
+                value,
+                user_id,
+                owner,
+            })
+            .collect())
     }
 
     /// The documents of these users (id → JSON), for the planner's current page.
