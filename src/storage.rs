@@ -35,6 +35,7 @@ pub mod credentials;
 mod error;
 pub mod events;
 mod filter_sql;
+mod group_commit;
 pub mod groups;
 pub mod memberships;
 mod migrate;
@@ -115,8 +116,8 @@ struct DbInner {
     pool: Pool<Manager>,
     kind: BackendKind,
     /// SQLite allows one writer at a time; queueing writers here keeps them from spinning on
-    /// SQLITE_BUSY inside the busy timeout. Unused on PostgreSQL.
-    writer: Mutex<()>,
+    /// SQLITE_BUSY inside the busy timeout, and lets them share commits. Unused on PostgreSQL.
+    writer: group_commit::Writer,
 }
 
 /// How long `pool.get()` waits before reporting [`StorageError::Unavailable`].
@@ -147,7 +148,7 @@ impl Db {
             inner: Arc::new(DbInner {
                 pool,
                 kind,
-                writer: Mutex::new(()),
+                writer: group_commit::Writer::default(),
             }),
             pinned: None,
             unit_writes: UnitWrites::Savepoint,
@@ -160,7 +161,7 @@ impl Db {
 
     /// Apply pending migrations; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, StorageError> {
-        let _writer = self.writer_lock();
+        let _writer = self.writer_lock()?;
         let mut conn = self.inner.pool.get()?;
         migrate::run_pending(&mut conn)
     }
@@ -207,7 +208,7 @@ impl Db {
         if self.pinned.is_some() {
             return f(self); // already inside one: join it
         }
-        let _writer = self.writer_lock();
+        let _writer = self.writer_lock()?;
         let mut pooled = self.inner.pool.get().map_err(StorageError::from)?;
         begin(&mut pooled)?;
         let slot = Arc::new(Mutex::new(Some(Unit {
@@ -250,11 +251,12 @@ impl Db {
         self.pinned.is_some() && self.unit_writes == UnitWrites::Plain
     }
 
-    /// Run `f` in a write transaction, rolled back when `f` returns `Err`. SQLite: `BEGIN
-    /// IMMEDIATE` (take the write lock up front, so a transaction never fails half-way with
-    /// SQLITE_BUSY on lock upgrade) behind an in-process writer queue. PostgreSQL: a normal
-    /// READ COMMITTED transaction.
-    /// Inside a [`Db::unit_of_work`], a savepoint on the unit's connection instead.
+    /// Run `f` in a write transaction, rolled back when `f` returns `Err`, and return once it
+    /// has committed. SQLite: concurrent writes share a transaction, each in a savepoint, and
+    /// one COMMIT ([`group_commit`]); the transaction is `BEGIN IMMEDIATE` (take the write lock
+    /// up front, so it never fails half-way with SQLITE_BUSY on lock upgrade). PostgreSQL: a
+    /// READ COMMITTED transaction of its own. Inside a [`Db::unit_of_work`], a savepoint on the
+    /// unit's connection instead.
     pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StorageError> + From<diesel::result::Error>,
@@ -266,7 +268,9 @@ impl Db {
                 UnitWrites::Plain => with_pinned(pinned, |unit| f(&mut unit.conn)),
             };
         }
-        let _writer = self.writer_lock();
+        if self.inner.kind == BackendKind::Sqlite {
+            return self.inner.writer.write(&self.inner.pool, f);
+        }
         let mut pooled = self.inner.pool.get().map_err(StorageError::from)?;
         begin(&mut pooled)?;
         let result = f(&mut pooled);
@@ -297,14 +301,11 @@ impl Db {
         }
     }
 
-    fn writer_lock(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
+    /// SQLite: the writer to oneself, for a transaction that is not a group-committed write.
+    fn writer_lock(&self) -> Result<Option<group_commit::Exclusive<'_>>, StorageError> {
         match self.inner.kind {
-            // A panic in another writer poisons the mutex but leaves nothing to repair: the
-            // guarded state is `()` and its transaction was rolled back with the connection.
-            BackendKind::Sqlite => {
-                Some(self.inner.writer.lock().unwrap_or_else(|e| e.into_inner()))
-            }
-            BackendKind::Postgres => None,
+            BackendKind::Sqlite => self.inner.writer.exclusive().map(Some),
+            BackendKind::Postgres => Ok(None),
         }
     }
 }

@@ -78,3 +78,120 @@ fn many_sqlite_writers_never_see_database_is_locked() {
     }
     assert_eq!(read(&db, |c| users::count(c, &t)), 320);
 }
+
+/// SQLite group commit: writes that run together share a COMMIT, yet each is acknowledged only
+/// once it is durable (another connection reads it at once), and a failed write undoes only
+/// itself.
+#[test]
+fn concurrent_writes_are_visible_once_acknowledged_and_a_failed_one_undoes_only_itself() {
+    for test_db in backends() {
+        let db = test_db.migrated(8);
+        let t = tenant(&db, "t");
+        let workers: Vec<_> = (0..8)
+            .map(|w| {
+                let (db, t) = (db.clone(), t.clone());
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        let id = format!("u{w}-{i:02}");
+                        let (u, e) = new_user(&t, &id, &format!("user{w}-{i}"), json!({}));
+                        let fails = i % 7 == 3;
+                        let outcome = db.write(|c| {
+                            users::insert(c, &u, &e)?;
+                            if fails {
+                                return Err(StorageError::Corrupt("refused after insert".into()));
+                            }
+                            Ok(())
+                        });
+                        assert_eq!(outcome.is_err(), fails, "{id}: {outcome:?}");
+                        let seen = db
+                            .read(|c| users::find(c, &t, &id))
+                            .unwrap_or_else(|e| panic!("read {id}: {e}"));
+                        assert_eq!(seen.is_some(), !fails, "{id} after its write returned");
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().expect("worker");
+        }
+        // 50 writes per worker, 7 of them (i = 3, 10, …, 45) refused.
+        assert_eq!(
+            read(&db, |c| users::count(c, &t)),
+            8 * 43,
+            "{:?}",
+            test_db.kind
+        );
+    }
+}
+
+/// Optimistic writers that lose a race retry against what the winners committed: a write that
+/// fails hands its batch to COMMIT first, so the retry cannot keep reading the state before a
+/// batch it is queued behind.
+#[test]
+fn optimistic_writers_retrying_on_version_conflicts_all_get_through() {
+    for test_db in backends() {
+        let db = test_db.migrated(8);
+        let t = tenant(&db, "t");
+        group(&db, &t, "g", "G");
+        let workers: Vec<_> = (0..8)
+            .map(|w| {
+                let (db, t) = (db.clone(), t.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..20 {
+                        let mut attempts = 0;
+                        loop {
+                            attempts += 1;
+                            assert!(attempts <= 200, "worker {w} starved by version conflicts");
+                            let seen = db
+                                .read(|c| groups::find(c, &t, "g"))
+                                .unwrap_or_else(|e| panic!("read: {e}"))
+                                .map(|g| g.version);
+                            let bumped =
+                                db.write(|c| groups::bump_version(c, &t, "g", seen, at(w)));
+                            match bumped {
+                                Ok(_) => break,
+                                Err(StorageError::VersionMismatch) => continue,
+                                Err(e) => panic!("bump: {e}"),
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().expect("worker");
+        }
+        assert_eq!(
+            read(&db, |c| groups::find(c, &t, "g")).map(|g| g.version),
+            Some(1 + 8 * 20),
+            "{:?}",
+            test_db.kind
+        );
+    }
+}
+
+/// A write that panics half-way leaves nothing behind, and the writer keeps working.
+#[test]
+fn a_write_that_panics_is_rolled_back_and_later_writes_go_on() {
+    for test_db in backends() {
+        let db = test_db.migrated(4);
+        let t = tenant(&db, "t");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let (u, e) = new_user(&t, "half", "half-written", json!({}));
+            let _: Result<(), StorageError> = db.write(|c| {
+                users::insert(c, &u, &e)?;
+                panic!("bug in a write");
+            });
+        }));
+        assert!(panicked.is_err());
+        let (u, e) = new_user(&t, "next", "next-one", json!({}));
+        db.write(|c| users::insert(c, &u, &e))
+            .unwrap_or_else(|e| panic!("{:?}: write after a panic: {e}", test_db.kind));
+        assert!(read(&db, |c| users::find(c, &t, "next")).is_some());
+        assert!(
+            read(&db, |c| users::find(c, &t, "half")).is_none(),
+            "{:?}",
+            test_db.kind
+        );
+    }
+}
