@@ -103,17 +103,17 @@ pub(crate) fn success(
     build(info, tenant_id, now, status, None, d)
 }
 
-/// A request that was accepted but changed nothing.
-pub(crate) fn skipped(
-    info: &RequestInfo,
-    tenant_id: &str,
-    now: NaiveDateTime,
-    status: u16,
-    d: EventData,
-) -> NewEvent {
-    let mut e = build(info, tenant_id, now, status, None, d);
-    e.outcome = Outcome::Skipped.as_str().to_string();
-    e
+/// Finish a success event built before its write ran, so that the write transaction (which
+/// other writers queue behind on SQLite) only inserts it: the action and outcome the write
+/// turned out to have, and the duration up to now.
+pub(crate) fn settle(event: &mut NewEvent, info: &RequestInfo, action: &str, outcome: Outcome) {
+    if event.action != action {
+        event.action = action.to_string();
+    }
+    if event.outcome != outcome.as_str() {
+        event.outcome = outcome.as_str().to_string();
+    }
+    event.duration_us = duration_us(info);
 }
 
 pub(crate) fn failure(
@@ -169,7 +169,11 @@ fn build(
         normalizations: (!d.normalizations.is_empty())
             .then(|| serde_json::to_string(&d.normalizations).ok())
             .flatten(),
-        duration_us: i64::try_from(info.started.elapsed().as_micros()).unwrap_or(i64::MAX),
+        duration_us: duration_us(info),
         request_body: info.body.clone(),
     }
+}
+
+fn duration_us(info: &RequestInfo) -> i64 {
+    i64::try_from(info.started.elapsed().as_micros()).unwrap_or(i64::MAX)
 }

@@ -4,7 +4,7 @@
 mod members;
 mod store;
 
-use super::audit::{self, EventData, RequestInfo};
+use super::audit::{self, EventData, Outcome, RequestInfo};
 use super::{ServiceError, Services, Tenant};
 use crate::scim::diff::diff;
 use crate::scim::filter;
@@ -62,20 +62,16 @@ impl Services {
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.clock.now();
         let tenant = &ctx.tenant.id;
+        let changes = Some(diff(&Map::new(), &checked.doc));
+        let data = event_data(kind, "Create", &id, &checked.doc, &checked.notes, changes);
+        let mut event = audit::success(ctx.request, tenant, now, 201, data);
         let (stored, members) =
             self.audited_write(ctx, kind, "Create", None, Some(body), |conn| {
                 let members = members::resolve(conn, tenant, kind, &id, &checked.members)?;
                 let stored = store::insert(conn, kind, tenant, &id, &checked.doc, now)
                     .map_err(|e| conflict(kind, &checked.doc, e))?;
                 members::add(conn, tenant, &id, &members, now)?;
-                let data = event_data(
-                    kind,
-                    "Create",
-                    &stored,
-                    &checked.notes,
-                    Some(diff(&Map::new(), &stored.doc)),
-                );
-                let event = audit::success(ctx.request, tenant, now, 201, data);
+                audit::settle(&mut event, ctx.request, "Create", Outcome::Success);
                 Ok(((stored, members), event))
             })?;
         let outs = (kind == ResourceKind::Group).then(|| members::outs(ctx, &members));
@@ -115,7 +111,14 @@ impl Services {
         let (stored, members, groups) =
             found.inspect_err(|e| self.record_failure(ctx, kind, LOOKUP, Some(id), None, e))?;
         self.read_succeeded(ctx, || {
-            event_data(kind, LOOKUP, &stored, &Notes::default(), None)
+            event_data(
+                kind,
+                LOOKUP,
+                &stored.id,
+                &stored.doc,
+                &Notes::default(),
+                None,
+            )
         });
         Ok(self.render(ctx, kind, &stored, members.as_deref(), projection, groups))
     }
@@ -233,13 +236,20 @@ impl Services {
         check_if_match(if_match, current.version)?;
         let mut outcome = change(&current)?;
         let changes = std::mem::take(&mut outcome.changes);
+        let changed = !changes.is_empty();
         let m = &outcome.members;
         let member_change = m.clear || !m.add.is_empty() || !m.remove.is_empty();
         let now = self.clock.now();
+        let doc = &outcome.checked.doc;
+        let mut data = event_data(kind, action, id, doc, &outcome.checked.notes, Some(changes));
+        if member_change {
+            data.changes = Some(members::change_summary(data.changes.take(), m));
+        }
+        let mut event = audit::success(ctx.request, tenant, now, 200, data);
         self.db.write_logged(|conn| {
-            let stored = if !changes.is_empty() {
-                store::update(conn, kind, tenant, &current, &outcome.checked.doc, now)
-                    .map_err(|e| conflict(kind, &outcome.checked.doc, e))?
+            let stored = if changed {
+                store::update(conn, kind, tenant, &current, doc, now)
+                    .map_err(|e| conflict(kind, doc, e))?
             } else if member_change {
                 store::touch(
                     conn,
@@ -252,24 +262,14 @@ impl Services {
                 current.clone()
             };
             let (added, removed) = members::apply(conn, tenant, kind, id, m, now)?;
-            let action = classify(
-                action,
-                kind,
-                &current.doc,
-                &outcome.checked.doc,
-                added,
-                removed,
-            );
-            let no_op = changes.is_empty() && !m.clear && added == 0 && removed == 0;
-            let mut data = event_data(kind, action, &stored, &outcome.checked.notes, Some(changes));
-            if member_change {
-                data.changes = Some(members::change_summary(data.changes.take(), m));
-            }
-            let event = if no_op {
-                audit::skipped(ctx.request, tenant, now, 200, data)
+            let action = classify(action, kind, &current.doc, doc, added, removed);
+            let no_op = !changed && !m.clear && added == 0 && removed == 0;
+            let logged = if no_op {
+                Outcome::Skipped
             } else {
-                audit::success(ctx.request, tenant, now, 200, data)
+                Outcome::Success
             };
+            audit::settle(&mut event, ctx.request, action, logged);
             Ok((stored, event))
         })
     }
@@ -289,7 +289,7 @@ impl Services {
                 store::find(conn, kind, tenant, id)?.ok_or_else(|| not_found(kind, id))?;
             check_if_match(if_match, current.version)?;
             store::delete(conn, kind, tenant, id)?;
-            let data = event_data(kind, "Delete", &current, &Notes::default(), None);
+            let data = event_data(kind, "Delete", id, &current.doc, &Notes::default(), None);
             Ok(((), audit::success(ctx.request, tenant, now, 204, data)))
         })
     }
@@ -557,15 +557,16 @@ fn is_probe(kind: ResourceKind, f: &filter::Filter) -> bool {
 fn event_data(
     kind: ResourceKind,
     action: &'static str,
-    stored: &Stored,
+    id: &str,
+    doc: &Map<String, Value>,
     notes: &Notes,
     changes: Option<Vec<crate::scim::diff::Change>>,
 ) -> EventData {
-    let x = resource::extract(kind, &stored.doc);
+    let x = resource::extract(kind, doc);
     EventData {
         action,
         resource_type: Some(kind.name()),
-        resource_id: Some(stored.id.clone()),
+        resource_id: Some(id.to_string()),
         resource_name: Some(x.name),
         external_id: x.external_id,
         changes: changes.map(|c| {

@@ -66,10 +66,9 @@ impl<'a> From<&'a NewEvent> for EventInsert<'a> {
     }
 }
 
+/// One event; it runs in every SCIM write transaction, hence the direct binds of `insert_rows!`.
 pub fn insert(conn: &mut DbConn, event: &NewEvent) -> Result<(), StorageError> {
-    diesel::insert_into(events::table)
-        .values(EventInsert::from(event))
-        .execute(conn)?;
+    insert_rows!(conn, events::table, EventInsert::from(event))?;
     Ok(())
 }
 
