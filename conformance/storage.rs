@@ -100,3 +100,30 @@ pub fn group(db: &Db, tenant_id: &str, id: &str, display_name: &str) {
     let g = new_group(tenant_id, id, display_name);
     write(db, |c| groups::insert(c, &g));
 }
+
+/// A provisioning-log event of tenant `t`, numbered `n` in its request id and resource name.
+pub fn event(t: &str, n: usize) -> scimd::storage::NewEvent {
+    scimd::storage::NewEvent {
+        tenant_id: Some(t.to_string()),
+        occurred_at: chrono::Utc::now().naive_utc(),
+        request_id: format!("req-{n}"),
+        actor: "graph".into(),
+        credential_id: None,
+        client_addr: None,
+        method: "POST".into(),
+        path: "/Users".into(),
+        resource_type: Some("User".into()),
+        resource_id: None,
+        resource_name: Some(format!("user{n}")),
+        external_id: None,
+        action: "Create".into(),
+        outcome: "success".into(),
+        status: 201,
+        scim_type: None,
+        detail: None,
+        changes: None,
+        normalizations: None,
+        duration_us: 0,
+        request_body: None,
+    }
+}

@@ -1,7 +1,7 @@
-use super::{at, group, new_user, read, tenant};
+use super::{at, event, group, new_user, read, tenant};
 use crate::storage::memberships::member;
 use crate::support::{backends, sqlite};
-use scimd::storage::{groups, memberships, users, BackendKind, StorageError};
+use scimd::storage::{events, groups, memberships, users, BackendKind, StorageError};
 use serde_json::json;
 
 #[test]
@@ -81,7 +81,7 @@ fn many_sqlite_writers_never_see_database_is_locked() {
 
 /// SQLite group commit: writes that run together share a COMMIT, yet each is acknowledged only
 /// once it is durable (another connection reads it at once), and a failed write undoes only
-/// itself.
+/// itself, its event with it.
 #[test]
 fn concurrent_writes_are_visible_once_acknowledged_and_a_failed_one_undoes_only_itself() {
     for test_db in backends() {
@@ -95,12 +95,12 @@ fn concurrent_writes_are_visible_once_acknowledged_and_a_failed_one_undoes_only_
                         let id = format!("u{w}-{i:02}");
                         let (u, e) = new_user(&t, &id, &format!("user{w}-{i}"), json!({}));
                         let fails = i % 7 == 3;
-                        let outcome = db.write(|c| {
+                        let outcome = db.write_logged(|c| {
                             users::insert(c, &u, &e)?;
                             if fails {
                                 return Err(StorageError::Corrupt("refused after insert".into()));
                             }
-                            Ok(())
+                            Ok(((), event(&t, w * 100 + i)))
                         });
                         assert_eq!(outcome.is_err(), fails, "{id}: {outcome:?}");
                         let seen = db
@@ -114,13 +114,15 @@ fn concurrent_writes_are_visible_once_acknowledged_and_a_failed_one_undoes_only_
         for w in workers {
             w.join().expect("worker");
         }
-        // 50 writes per worker, 7 of them (i = 3, 10, …, 45) refused.
+        // 50 writes per worker, 7 of them (i = 3, 10, …, 45) refused; one event per write kept.
         assert_eq!(
             read(&db, |c| users::count(c, &t)),
             8 * 43,
             "{:?}",
             test_db.kind
         );
+        let logged = read(&db, |c| events::count_for_tenant(c, Some(&t)));
+        assert_eq!(logged, 8 * 43, "{:?}", test_db.kind);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Units of work (`Db::unit_of_work`): many writes, one COMMIT; each write a savepoint, or
 //! plain writes that succeed or fail together.
 
-use super::{new_user, read, tenant, user};
+use super::{event, new_user, read, tenant, user};
 use crate::support::backends;
 use scimd::storage::{users, Db, StorageError, UnitWrites};
 use serde_json::json;
@@ -112,30 +112,7 @@ fn plain_writes_commit_together_and_one_failure_fails_the_unit() {
 
 #[test]
 fn events_logged_in_a_plain_unit_land_with_its_commit() {
-    use scimd::storage::{events, NewEvent};
-    let event = |t: &str, n: usize| NewEvent {
-        tenant_id: Some(t.to_string()),
-        occurred_at: chrono::Utc::now().naive_utc(),
-        request_id: format!("req-{n}"),
-        actor: "graph".into(),
-        credential_id: None,
-        client_addr: None,
-        method: "POST".into(),
-        path: "/Users".into(),
-        resource_type: Some("User".into()),
-        resource_id: None,
-        resource_name: Some(format!("user{n}")),
-        external_id: None,
-        action: "Create".into(),
-        outcome: "success".into(),
-        status: 201,
-        scim_type: None,
-        detail: None,
-        changes: None,
-        normalizations: None,
-        duration_us: 0,
-        request_body: None,
-    };
+    use scimd::storage::events;
     for test_db in backends() {
         let db = test_db.migrated(4);
         let t = tenant(&db, "t");
