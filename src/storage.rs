@@ -321,13 +321,15 @@ fn begin(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
     }
 }
 
-/// Commit on `Ok`, roll back on `Err`. Commit and rollback go through the enum's transaction
-/// manager, which delegates to the inner connection's (the one that recorded the BEGIN).
+/// The transaction manager of [`DbConn`], which delegates to the inner connection's (the one
+/// that recorded the BEGIN).
+type Tm = <DbConn as diesel::Connection>::TransactionManager;
+
+/// Commit on `Ok`, roll back on `Err`, through [`Tm`].
 fn end<T, E>(conn: &mut DbConn, result: Result<T, E>) -> Result<T, E>
 where
     E: From<StorageError> + From<diesel::result::Error>,
 {
-    type Tm = <DbConn as diesel::Connection>::TransactionManager;
     match result {
         Ok(value) => {
             if let Err(e) = Tm::commit_transaction(conn) {

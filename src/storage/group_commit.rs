@@ -14,14 +14,12 @@
 //! per batch instead of once per request.
 
 use super::conn::Manager;
-use super::{begin, end, DbConn, StorageError};
+use super::{begin, end, DbConn, StorageError, Tm};
 use diesel::connection::TransactionManager;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel::Connection;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-
-type Tm = <DbConn as Connection>::TransactionManager;
 
 /// Writes per batch at most: bounds how long the first write of a batch waits for its COMMIT.
 const MAX_BATCH: usize = 64;
