@@ -10,26 +10,18 @@ fn concurrent_member_adds_to_one_group_lose_nothing() {
         let db = test_db.migrated(10);
         let t = tenant(&db, "t");
         group(&db, &t, "g", "G");
-        let workers: Vec<_> = (0..10)
-            .map(|w| {
-                let (db, t) = (db.clone(), t.clone());
-                std::thread::spawn(move || {
-                    for round in 0..3 {
-                        let batch: Vec<_> = (0..7)
-                            .map(|i| member(&format!("m{w:02}-{round}-{i}")))
-                            .collect();
-                        db.write(|c| {
-                            memberships::add(c, &t, "g", &batch)?;
-                            groups::bump_version(c, &t, "g", None, at(w))
-                        })
-                        .unwrap_or_else(|e: StorageError| panic!("{}: {e}", test_db_kind(&db)));
-                    }
+        on_threads(10, |w| {
+            for round in 0..3 {
+                let batch: Vec<_> = (0..7)
+                    .map(|i| member(&format!("m{w:02}-{round}-{i}")))
+                    .collect();
+                db.write(|c| {
+                    memberships::add(c, &t, "g", &batch)?;
+                    groups::bump_version(c, &t, "g", None, at(w as i64))
                 })
-            })
-            .collect();
-        for w in workers {
-            w.join().expect("worker");
-        }
+                .unwrap_or_else(|e: StorageError| panic!("{}: {e}", test_db_kind(&db)));
+            }
+        });
         assert_eq!(
             read(&db, |c| memberships::count(c, &t, "g")),
             210,
@@ -43,6 +35,16 @@ fn concurrent_member_adds_to_one_group_lose_nothing() {
     }
 }
 
+/// Run `work(w)` on `n` threads at once, w = 0..n; a panic in any of them fails the test.
+fn on_threads(n: usize, work: impl Fn(usize) + Sync) {
+    std::thread::scope(|s| {
+        for w in 0..n {
+            let work = &work;
+            s.spawn(move || work(w));
+        }
+    });
+}
+
 fn test_db_kind(db: &scimd::storage::Db) -> &'static str {
     db.kind().as_str()
 }
@@ -53,29 +55,21 @@ fn many_sqlite_writers_never_see_database_is_locked() {
     let db = test_db.migrated(8);
     assert_eq!(db.kind(), BackendKind::Sqlite);
     let t = tenant(&db, "t");
-    let workers: Vec<_> = (0..8)
-        .map(|w| {
-            let (db, t) = (db.clone(), t.clone());
-            std::thread::spawn(move || {
-                for i in 0..40 {
-                    let (u, e) = new_user(
-                        &t,
-                        &format!("u{w}-{i:02}"),
-                        &format!("user{w}-{i}"),
-                        json!({}),
-                    );
-                    db.write(|c| users::insert(c, &u, &e))
-                        .unwrap_or_else(|e| panic!("write: {e}"));
-                    // Interleave reads that would upgrade to writes under a deferred BEGIN.
-                    db.read(|c| users::count(c, &t))
-                        .unwrap_or_else(|e| panic!("read: {e}"));
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.join().expect("worker");
-    }
+    on_threads(8, |w| {
+        for i in 0..40 {
+            let (u, e) = new_user(
+                &t,
+                &format!("u{w}-{i:02}"),
+                &format!("user{w}-{i}"),
+                json!({}),
+            );
+            db.write(|c| users::insert(c, &u, &e))
+                .unwrap_or_else(|e| panic!("write: {e}"));
+            // Interleave reads that would upgrade to writes under a deferred BEGIN.
+            db.read(|c| users::count(c, &t))
+                .unwrap_or_else(|e| panic!("read: {e}"));
+        }
+    });
     assert_eq!(read(&db, |c| users::count(c, &t)), 320);
 }
 
@@ -87,33 +81,25 @@ fn concurrent_writes_are_visible_once_acknowledged_and_a_failed_one_undoes_only_
     for test_db in backends() {
         let db = test_db.migrated(8);
         let t = tenant(&db, "t");
-        let workers: Vec<_> = (0..8)
-            .map(|w| {
-                let (db, t) = (db.clone(), t.clone());
-                std::thread::spawn(move || {
-                    for i in 0..50 {
-                        let id = format!("u{w}-{i:02}");
-                        let (u, e) = new_user(&t, &id, &format!("user{w}-{i}"), json!({}));
-                        let fails = i % 7 == 3;
-                        let outcome = db.write_logged(|c| {
-                            users::insert(c, &u, &e)?;
-                            if fails {
-                                return Err(StorageError::Corrupt("refused after insert".into()));
-                            }
-                            Ok(((), event(&t, w * 100 + i)))
-                        });
-                        assert_eq!(outcome.is_err(), fails, "{id}: {outcome:?}");
-                        let seen = db
-                            .read(|c| users::find(c, &t, &id))
-                            .unwrap_or_else(|e| panic!("read {id}: {e}"));
-                        assert_eq!(seen.is_some(), !fails, "{id} after its write returned");
+        on_threads(8, |w| {
+            for i in 0..50 {
+                let id = format!("u{w}-{i:02}");
+                let (u, e) = new_user(&t, &id, &format!("user{w}-{i}"), json!({}));
+                let fails = i % 7 == 3;
+                let outcome = db.write_logged(|c| {
+                    users::insert(c, &u, &e)?;
+                    if fails {
+                        return Err(StorageError::Corrupt("refused after insert".into()));
                     }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().expect("worker");
-        }
+                    Ok(((), event(&t, w * 100 + i)))
+                });
+                assert_eq!(outcome.is_err(), fails, "{id}: {outcome:?}");
+                let seen = db
+                    .read(|c| users::find(c, &t, &id))
+                    .unwrap_or_else(|e| panic!("read {id}: {e}"));
+                assert_eq!(seen.is_some(), !fails, "{id} after its write returned");
+            }
+        });
         // 50 writes per worker, 7 of them (i = 3, 10, …, 45) refused; one event per write kept.
         assert_eq!(
             read(&db, |c| users::count(c, &t)),
@@ -135,34 +121,25 @@ fn optimistic_writers_retrying_on_version_conflicts_all_get_through() {
         let db = test_db.migrated(8);
         let t = tenant(&db, "t");
         group(&db, &t, "g", "G");
-        let workers: Vec<_> = (0..8)
-            .map(|w| {
-                let (db, t) = (db.clone(), t.clone());
-                std::thread::spawn(move || {
-                    for _ in 0..20 {
-                        let mut attempts = 0;
-                        loop {
-                            attempts += 1;
-                            assert!(attempts <= 200, "worker {w} starved by version conflicts");
-                            let seen = db
-                                .read(|c| groups::find(c, &t, "g"))
-                                .unwrap_or_else(|e| panic!("read: {e}"))
-                                .map(|g| g.version);
-                            let bumped =
-                                db.write(|c| groups::bump_version(c, &t, "g", seen, at(w)));
-                            match bumped {
-                                Ok(_) => break,
-                                Err(StorageError::VersionMismatch) => continue,
-                                Err(e) => panic!("bump: {e}"),
-                            }
-                        }
+        on_threads(8, |w| {
+            for _ in 0..20 {
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    assert!(attempts <= 200, "worker {w} starved by version conflicts");
+                    let seen = db
+                        .read(|c| groups::find(c, &t, "g"))
+                        .unwrap_or_else(|e| panic!("read: {e}"))
+                        .map(|g| g.version);
+                    let bumped = db.write(|c| groups::bump_version(c, &t, "g", seen, at(w as i64)));
+                    match bumped {
+                        Ok(_) => break,
+                        Err(StorageError::VersionMismatch) => continue,
+                        Err(e) => panic!("bump: {e}"),
                     }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().expect("worker");
-        }
+                }
+            }
+        });
         assert_eq!(
             read(&db, |c| groups::find(c, &t, "g")).map(|g| g.version),
             Some(1 + 8 * 20),
