@@ -1,6 +1,8 @@
 //! Attribute-level differences between two stored documents, for the provisioning log and
 //! audit events ("PATCH changed displayName, name, urn:…:enterprise:2.0:User:manager").
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 /// One attribute whose value differs. `None` means unassigned on that side.
@@ -13,21 +15,70 @@ pub struct Change {
     pub after: Option<Value>,
 }
 
+/// A [`Change`] that borrows from the two documents it compares, for callers that only read
+/// it (the provisioning log serialises a create's every attribute without copying them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeRef<'a> {
+    pub attr: Cow<'a, str>,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+}
+
+impl Change {
+    pub fn as_ref(&self) -> ChangeRef<'_> {
+        ChangeRef {
+            attr: Cow::Borrowed(&self.attr),
+            before: self.before.as_ref(),
+            after: self.after.as_ref(),
+        }
+    }
+}
+
 /// Attribute-level differences between two stored docs: top-level attributes, and for extension
 /// objects (URN keys) each attribute inside as `urn:…:attr`. Values are compared as JSON (object
 /// key order does not matter; array order does). Changes are listed in `old`'s key order, then
 /// attributes only `new` has.
 pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Change> {
+    diff_ref(old, new)
+        .into_iter()
+        .map(|c| Change {
+            attr: c.attr.into_owned(),
+            before: c.before.cloned(),
+            after: c.after.cloned(),
+        })
+        .collect()
+}
+
+/// [`diff`], borrowing from both documents.
+pub fn diff_ref<'a>(
+    old: &'a Map<String, Value>,
+    new: &'a Map<String, Value>,
+) -> Vec<ChangeRef<'a>> {
     let mut out = Vec::new();
-    for (k, a) in old {
-        attr(k, Some(a), lookup(new, k), &mut out);
+    maps(Some(old), Some(new), &mut out);
+    out
+}
+
+/// What `diff` reports for a document created from nothing: every attribute it assigns.
+pub fn assigned(doc: &Map<String, Value>) -> Vec<ChangeRef<'_>> {
+    let mut out = Vec::new();
+    maps(None, Some(doc), &mut out);
+    out
+}
+
+fn maps<'a>(
+    old: Option<&'a Map<String, Value>>,
+    new: Option<&'a Map<String, Value>>,
+    out: &mut Vec<ChangeRef<'a>>,
+) {
+    for (k, a) in old.into_iter().flatten() {
+        attr(k, Some(a), new.and_then(|n| lookup(n, k)), out);
     }
-    for (k, b) in new {
-        if lookup(old, k).is_none() {
-            attr(k, None, Some(b), &mut out);
+    for (k, b) in new.into_iter().flatten() {
+        if old.and_then(|o| lookup(o, k)).is_none() {
+            attr(k, None, Some(b), out);
         }
     }
-    out
 }
 
 fn is_urn(k: &str) -> bool {
@@ -56,24 +107,23 @@ fn object(v: Option<&Value>) -> Option<Option<&Map<String, Value>>> {
     }
 }
 
-fn attr(k: &str, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<Change>) {
+fn attr<'a>(k: &'a str, a: Option<&'a Value>, b: Option<&'a Value>, out: &mut Vec<ChangeRef<'a>>) {
     if is_urn(k) {
         if let (Some(ao), Some(bo)) = (object(a), object(b)) {
-            let empty = Map::new();
-            for c in diff(ao.unwrap_or(&empty), bo.unwrap_or(&empty)) {
-                out.push(Change {
-                    attr: format!("{k}:{}", c.attr),
-                    ..c
-                });
-            }
+            let mut inner = Vec::new();
+            maps(ao, bo, &mut inner);
+            out.extend(inner.into_iter().map(|c| ChangeRef {
+                attr: Cow::Owned(format!("{k}:{}", c.attr)),
+                ..c
+            }));
             return;
         }
     }
     if a != b {
-        out.push(Change {
-            attr: k.to_string(),
-            before: a.cloned(),
-            after: b.cloned(),
+        out.push(ChangeRef {
+            attr: Cow::Borrowed(k),
+            before: a,
+            after: b,
         });
     }
 }
@@ -175,5 +225,15 @@ mod tests {
             json!({upper: {"department":"R&D"}})
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_created_document_assigns_what_a_diff_from_nothing_lists() {
+        let doc = obj(json!({"userName":"a","name":{"givenName":"A"}, ENT: {"department":"R&D"}}));
+        let owned = diff(&Map::new(), &doc);
+        let listed: Vec<ChangeRef<'_>> = owned.iter().map(Change::as_ref).collect();
+        assert_eq!(assigned(&doc), listed);
+        assert_eq!(listed[2].attr, format!("{ENT}:department"));
+        assert!(listed.iter().all(|c| c.before.is_none()));
     }
 }

@@ -4,7 +4,6 @@
 use crate::scim::ScimError;
 use crate::storage::rows::NewEvent;
 use chrono::NaiveDateTime;
-use serde_json::Value;
 
 /// Who made a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +86,8 @@ pub struct EventData {
     pub resource_id: Option<String>,
     pub resource_name: Option<String>,
     pub external_id: Option<String>,
-    pub changes: Option<Value>,
+    /// The change list as the log stores it: JSON from [`super::redact::changes`].
+    pub changes: Option<String>,
     pub normalizations: Vec<String>,
     /// A note on a successful event (what a probe or lookup found); failures use the error's.
     pub detail: Option<String>,
@@ -134,7 +134,6 @@ fn build(
     err: Option<&ScimError>,
     d: EventData,
 ) -> NewEvent {
-    let json = |v: &Value| serde_json::to_string(v).ok();
     NewEvent {
         tenant_id: Some(tenant_id.to_string()),
         occurred_at: now,
@@ -161,11 +160,7 @@ fn build(
             .and_then(|e| e.scim_type)
             .map(|t| t.as_str().to_string()),
         detail: err.map(|e| e.detail.clone()).or(d.detail),
-        changes: d
-            .changes
-            .map(super::redact::changes)
-            .as_ref()
-            .and_then(json),
+        changes: d.changes,
         normalizations: (!d.normalizations.is_empty())
             .then(|| serde_json::to_string(&d.normalizations).ok())
             .flatten(),

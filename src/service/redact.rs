@@ -1,6 +1,10 @@
 //! What the provisioning log may keep of a request: bodies are size-capped and `password`
 //! values are replaced, wherever they appear (attribute, extension, PATCH value or path).
 
+use crate::scim::diff::ChangeRef;
+use crate::scim::patch::MemberChanges;
+use serde::ser::{SerializeStruct, Serializer};
+use serde::Serialize;
 use serde_json::Value;
 
 /// Request bodies kept in the provisioning log are cut to this many bytes.
@@ -31,24 +35,59 @@ pub fn unparsed_body_for_log(text: &str) -> String {
     }
 }
 
-/// `[{"attribute","before","after"}, …]` with password values replaced.
-pub fn changes(mut changes: Value) -> Value {
-    if let Value::Array(items) = &mut changes {
-        for c in items.iter_mut().filter_map(Value::as_object_mut) {
-            let is_password = c
-                .get("attribute")
-                .and_then(Value::as_str)
-                .is_some_and(names_password);
-            if is_password {
-                for side in ["before", "after"] {
-                    if let Some(v) = c.get_mut(side).filter(|v| !v.is_null()) {
-                        *v = Value::String(REDACTED.into());
-                    }
-                }
-            }
-        }
+/// An event's change list as the log stores it, `[{"attribute","before","after"}, …]` plus a
+/// `members` entry for membership changes, with password values replaced. Written straight
+/// from the compared documents: no copy of their values, no intermediate JSON tree.
+pub fn changes(changes: &[ChangeRef<'_>], members: Option<&MemberChanges>) -> String {
+    let entries = changes.iter().map(|c| Entry::Attribute(Logged(c)));
+    let members = members.map(|m| Entry::Members {
+        attribute: "members",
+        removed_all: m.clear,
+        added: m.add.iter().map(|r| r.value.as_str()).collect(),
+        removed: &m.remove,
+    });
+    let list: Vec<Entry<'_>> = entries.chain(members).collect();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_string())
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Entry<'a> {
+    Attribute(Logged<'a>),
+    Members {
+        attribute: &'static str,
+        #[serde(rename = "removedAll")]
+        removed_all: bool,
+        added: Vec<&'a str>,
+        removed: &'a [String],
+    },
+}
+
+/// A change as logged: `{"attribute","before","after"}`, password values redacted.
+struct Logged<'a>(&'a ChangeRef<'a>);
+
+/// One side of a logged change: the value, or [`REDACTED`] for a password that has one.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Side<'a> {
+    Shown(Option<&'a Value>),
+    Redacted(&'static str),
+}
+
+impl<'a> Serialize for Logged<'a> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let secret = names_password(&c.attr);
+        let side = |v: Option<&'a Value>| match v {
+            Some(v) if secret && !v.is_null() => Side::Redacted(REDACTED),
+            v => Side::Shown(v),
+        };
+        let mut m = s.serialize_struct("Change", 3)?;
+        m.serialize_field("attribute", &*c.attr)?;
+        m.serialize_field("before", &side(c.before))?;
+        m.serialize_field("after", &side(c.after))?;
+        m.end()
     }
-    changes
 }
 
 /// `password`, `urn:…:User:password`, `name.password`: the last path segment names a password.
@@ -99,6 +138,8 @@ fn cap(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scim::diff::diff_ref;
+    use crate::scim::resource::MemberRef;
     use serde_json::json;
 
     fn logged(v: Value) -> String {
@@ -129,13 +170,34 @@ mod tests {
     }
 
     #[test]
-    fn password_changes_are_redacted() {
-        let c = changes(
-            json!([{"attribute": "password", "before": null, "after": "s3cret"},
-            {"attribute": "displayName", "before": "a", "after": "b"}]),
+    fn change_lists_redact_passwords_and_list_member_changes() {
+        let before = json!({"displayName": "a", "password": "old"});
+        let after = json!({"displayName": "b", "password": "s3cret",
+            "urn:x:ext:2.0:User": {"password": "s3cret", "department": "R&D"}});
+        let (Value::Object(before), Value::Object(after)) = (before, after) else {
+            unreachable!("objects")
+        };
+        let members = MemberChanges {
+            clear: false,
+            add: vec![MemberRef {
+                value: "g1".into(),
+                kind: None,
+                display: None,
+            }],
+            remove: vec!["g2".into()],
+        };
+        let text = changes(&diff_ref(&before, &after), Some(&members));
+        assert!(!text.contains("s3cret") && !text.contains("old"), "{text}");
+        let list: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(
+            list,
+            json!([
+                {"attribute": "displayName", "before": "a", "after": "b"},
+                {"attribute": "password", "before": "***", "after": "***"},
+                {"attribute": "urn:x:ext:2.0:User:password", "before": null, "after": "***"},
+                {"attribute": "urn:x:ext:2.0:User:department", "before": null, "after": "R&D"},
+                {"attribute": "members", "removedAll": false, "added": ["g1"], "removed": ["g2"]}
+            ])
         );
-        assert_eq!(c[0]["after"], "***");
-        assert_eq!(c[0]["before"], Value::Null);
-        assert_eq!(c[1]["after"], "b");
     }
 }

@@ -5,8 +5,9 @@ mod members;
 mod store;
 
 use super::audit::{self, EventData, Outcome, RequestInfo};
+use super::redact;
 use super::{ServiceError, Services, Tenant};
-use crate::scim::diff::diff;
+use crate::scim::diff::{self, diff, Change};
 use crate::scim::filter;
 use crate::scim::list::{list_response, ListParams};
 use crate::scim::patch::{self, PatchOutcome};
@@ -62,8 +63,15 @@ impl Services {
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.clock.now();
         let tenant = &ctx.tenant.id;
-        let changes = Some(diff(&Map::new(), &checked.doc));
-        let data = event_data(kind, "Create", &id, &checked.doc, &checked.notes, changes);
+        let changes = redact::changes(&diff::assigned(&checked.doc), None);
+        let data = event_data(
+            kind,
+            "Create",
+            &id,
+            &checked.doc,
+            &checked.notes,
+            Some(changes),
+        );
         let mut event = audit::success(ctx.request, tenant, now, 201, data);
         let (stored, members) =
             self.audited_write(ctx, kind, "Create", None, Some(body), |conn| {
@@ -241,10 +249,9 @@ impl Services {
         let member_change = m.clear || !m.add.is_empty() || !m.remove.is_empty();
         let now = self.clock.now();
         let doc = &outcome.checked.doc;
-        let mut data = event_data(kind, action, id, doc, &outcome.checked.notes, Some(changes));
-        if member_change {
-            data.changes = Some(members::change_summary(data.changes.take(), m));
-        }
+        let listed: Vec<_> = changes.iter().map(Change::as_ref).collect();
+        let changes = redact::changes(&listed, member_change.then_some(m));
+        let data = event_data(kind, action, id, doc, &outcome.checked.notes, Some(changes));
         let mut event = audit::success(ctx.request, tenant, now, 200, data);
         self.db.write_logged(|conn| {
             let stored = if changed {
@@ -560,7 +567,7 @@ fn event_data(
     id: &str,
     doc: &Map<String, Value>,
     notes: &Notes,
-    changes: Option<Vec<crate::scim::diff::Change>>,
+    changes: Option<String>,
 ) -> EventData {
     let x = resource::extract(kind, doc);
     EventData {
@@ -569,13 +576,7 @@ fn event_data(
         resource_id: Some(id.to_string()),
         resource_name: Some(x.name),
         external_id: x.external_id,
-        changes: changes.map(|c| {
-            Value::Array(
-                c.into_iter()
-                    .map(|c| serde_json::json!({"attribute": c.attr, "before": c.before, "after": c.after}))
-                    .collect(),
-            )
-        }),
+        changes,
         normalizations: notes.lines(),
         detail: None,
     }

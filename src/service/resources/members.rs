@@ -178,16 +178,3 @@ pub fn groups_of(
         })
         .collect())
 }
-
-/// Add the membership part of a change to the event's change list.
-pub fn change_summary(changes: Option<Value>, m: &MemberChanges) -> Value {
-    let mut list = match changes {
-        Some(Value::Array(a)) => a,
-        _ => Vec::new(),
-    };
-    let added: Vec<&str> = m.add.iter().map(|r| r.value.as_str()).collect();
-    list.push(
-        json!({"attribute": "members", "removedAll": m.clear, "added": added, "removed": m.remove}),
-    );
-    Value::Array(list)
-}
