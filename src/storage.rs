@@ -271,7 +271,11 @@ impl Db {
             };
         }
         if self.inner.kind == BackendKind::Sqlite {
-            return self.inner.writer.write(&self.inner.pool, f);
+            let pool = &self.inner.pool;
+            return self
+                .inner
+                .writer
+                .write(pool, |conn| f(conn).map(|v| (v, None)));
         }
         let mut pooled = self.inner.pool.get().map_err(StorageError::from)?;
         begin(&mut pooled)?;
@@ -280,8 +284,10 @@ impl Db {
     }
 
     /// A [`Db::write`] that also logs the provisioning-log event `f` returns, in the same
-    /// transaction. In a [`UnitWrites::Plain`] unit the event waits for the unit's end and goes
-    /// in one multi-row INSERT with the unit's other events: one round trip per write fewer.
+    /// transaction. SQLite: the event goes in right before its batch's COMMIT
+    /// ([`group_commit`]). In a [`UnitWrites::Plain`] unit the event waits for the unit's end
+    /// and goes in one multi-row INSERT with the unit's other events: one round trip per write
+    /// fewer.
     pub fn write_logged<T, E>(
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<(T, NewEvent), E>,
@@ -295,6 +301,12 @@ impl Db {
                 unit.events.push(event);
                 Ok(value)
             }),
+            None if self.inner.kind == BackendKind::Sqlite => {
+                let pool = &self.inner.pool;
+                self.inner
+                    .writer
+                    .write(pool, |conn| f(conn).map(|(v, e)| (v, Some(e))))
+            }
             _ => self.write(|conn| {
                 let (value, event) = f(conn)?;
                 events::insert(conn, &event)?;

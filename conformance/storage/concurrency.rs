@@ -174,3 +174,67 @@ fn a_write_that_panics_is_rolled_back_and_later_writes_go_on() {
         );
     }
 }
+
+/// A change and its provisioning-log event commit together or not at all. SQLite inserts a
+/// batch's events right before its COMMIT, so an event that cannot be stored fails every write
+/// of its batch: each acknowledged write has its row and its event, a failed one has neither.
+#[test]
+fn a_write_whose_event_cannot_be_stored_is_not_kept() {
+    for test_db in backends() {
+        let db = test_db.migrated(8);
+        let t = tenant(&db, "t");
+        let refuse = match test_db.kind {
+            BackendKind::Sqlite => {
+                "CREATE TRIGGER refuse_event BEFORE INSERT ON events WHEN NEW.request_id = 'refused' \
+                 BEGIN SELECT RAISE(ABORT, 'event refused'); END;"
+            }
+            BackendKind::Postgres => {
+                "CREATE FUNCTION refuse_event() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.request_id = 'refused' THEN RAISE EXCEPTION 'event refused'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER refuse_event BEFORE INSERT ON events FOR EACH ROW \
+                 EXECUTE FUNCTION refuse_event();"
+            }
+        };
+        super::migrations::run_sql(&test_db.url, refuse);
+        let kept = std::sync::atomic::AtomicU64::new(0);
+        on_threads(8, |w| {
+            for i in 0..30 {
+                let id = format!("u{w}-{i:02}");
+                let (u, e) = new_user(&t, &id, &format!("user{w}-{i}"), json!({}));
+                let mut logged = event(&t, w * 100 + i);
+                if i % 10 == 5 {
+                    logged.request_id = "refused".into();
+                }
+                let outcome = db.write_logged(|c| {
+                    users::insert(c, &u, &e)?;
+                    Ok::<_, StorageError>(((), logged))
+                });
+                if i % 10 == 5 {
+                    assert!(outcome.is_err(), "{id}: its event was refused");
+                }
+                let seen = db
+                    .read(|c| users::find(c, &t, &id))
+                    .unwrap_or_else(|e| panic!("read {id}: {e}"));
+                assert_eq!(seen.is_some(), outcome.is_ok(), "{id}: {outcome:?}");
+                if outcome.is_ok() {
+                    kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        });
+        let kept = kept.into_inner();
+        assert!(
+            kept >= 8 * 27 / 2,
+            "{:?}: only {kept} writes kept",
+            test_db.kind
+        );
+        assert_eq!(read(&db, |c| users::count(c, &t)), kept);
+        let logged = read(&db, |c| events::count_for_tenant(c, Some(&t)));
+        assert_eq!(
+            u64::try_from(logged).ok(),
+            Some(kept),
+            "{:?}: one event per kept write",
+            test_db.kind
+        );
+    }
+}

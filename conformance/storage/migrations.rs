@@ -142,7 +142,7 @@ fn indexes(url: &str) -> Vec<Index> {
     found
 }
 
-fn run_sql(url: &str, sql: &str) {
+pub(super) fn run_sql(url: &str, sql: &str) {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;
     let result = if url.starts_with("sqlite://") {

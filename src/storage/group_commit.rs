@@ -12,8 +12,16 @@
 //! share pages (the events log's and the resource tables' newest leaves, v7 ids being
 //! sequential), so the pages per write, the BEGIN/COMMIT and the pool checkout are paid once
 //! per batch instead of once per request.
+//!
+//! A write's provisioning-log event waits in the batch and goes in right before the COMMIT,
+//! with the batch's other events: the same transaction as the change, but one thread
+//! inserting them back to back (warm caches, one prepared statement) instead of each write's
+//! thread in turn. An event that cannot be stored fails the whole batch, so no write is kept
+//! without its event.
 
 use super::conn::Manager;
+use super::events;
+use super::rows::NewEvent;
 use super::{begin, end, DbConn, StorageError, Tm};
 use diesel::connection::TransactionManager;
 use diesel::r2d2::{Pool, PooledConnection};
@@ -36,6 +44,9 @@ pub(super) struct Writer {
 struct Batch {
     conn: PooledConnection<Manager>,
     writes: usize,
+    /// The provisioning-log events of the batch's writes, inserted together right before
+    /// COMMIT: one thread inserting them back to back runs on warm caches.
+    events: Vec<NewEvent>,
     outcome: Arc<Outcome>,
 }
 
@@ -58,7 +69,7 @@ impl Writer {
     pub(super) fn write<T, E>(
         &self,
         pool: &Pool<Manager>,
-        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+        f: impl FnOnce(&mut DbConn) -> Result<(T, Option<NewEvent>), E>,
     ) -> Result<T, E>
     where
         E: From<StorageError> + From<diesel::result::Error>,
@@ -72,14 +83,16 @@ impl Writer {
                 open.insert(Batch {
                     conn,
                     writes: 0,
+                    events: Vec::new(),
                     outcome: Arc::default(),
                 })
             }
         };
         // The batch's BEGIN is recorded in the transaction manager: this is a savepoint.
         match (*batch.conn).transaction(f) {
-            Ok(value) => {
+            Ok((value, event)) => {
                 batch.writes += 1;
+                batch.events.extend(event);
                 if self.queued.load(Ordering::SeqCst) > 0 && batch.writes < MAX_BATCH {
                     let outcome = batch.outcome.clone();
                     drop(open); // the next writer goes on with the batch and commits it
@@ -135,7 +148,11 @@ fn commit(open: &mut Option<Batch>) -> Result<(), StorageError> {
     let Some(mut batch) = open.take() else {
         return Ok(());
     };
-    let result = end::<(), StorageError>(&mut batch.conn, Ok(()));
+    let logged = batch
+        .events
+        .iter()
+        .try_for_each(|e| events::insert(&mut batch.conn, e));
+    let result = end::<(), StorageError>(&mut batch.conn, logged);
     batch
         .outcome
         .finish(result.as_ref().map(|_| ()).map_err(ToString::to_string));
