@@ -270,17 +270,7 @@ impl Db {
                 UnitWrites::Plain => with_pinned(pinned, |unit| f(&mut unit.conn)),
             };
         }
-        if self.inner.kind == BackendKind::Sqlite {
-            let pool = &self.inner.pool;
-            return self
-                .inner
-                .writer
-                .write(pool, |conn| f(conn).map(|v| (v, None)));
-        }
-        let mut pooled = self.inner.pool.get().map_err(StorageError::from)?;
-        begin(&mut pooled)?;
-        let result = f(&mut pooled);
-        end(&mut pooled, result)
+        self.write_alone(|conn| f(conn).map(|v| (v, None)))
     }
 
     /// A [`Db::write`] that also logs the provisioning-log event `f` returns, in the same
@@ -301,18 +291,37 @@ impl Db {
                 unit.events.push(event);
                 Ok(value)
             }),
-            None if self.inner.kind == BackendKind::Sqlite => {
-                let pool = &self.inner.pool;
-                self.inner
-                    .writer
-                    .write(pool, |conn| f(conn).map(|(v, e)| (v, Some(e))))
-            }
-            _ => self.write(|conn| {
+            Some(_) => self.write(|conn| {
                 let (value, event) = f(conn)?;
                 events::insert(conn, &event)?;
                 Ok(value)
             }),
+            None => self.write_alone(|conn| f(conn).map(|(v, e)| (v, Some(e)))),
         }
+    }
+
+    /// A write outside any unit of work, with the event to log for it if any. SQLite: a write
+    /// of the open group-commit batch, whose events go in right before its COMMIT.
+    /// PostgreSQL: a transaction of its own, the event inserted last.
+    fn write_alone<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<(T, Option<NewEvent>), E>,
+    ) -> Result<T, E>
+    where
+        E: From<StorageError> + From<diesel::result::Error>,
+    {
+        if self.inner.kind == BackendKind::Sqlite {
+            return self.inner.writer.write(&self.inner.pool, f);
+        }
+        let mut pooled = self.inner.pool.get().map_err(StorageError::from)?;
+        begin(&mut pooled)?;
+        let result = f(&mut pooled).and_then(|(value, event)| {
+            if let Some(event) = &event {
+                events::insert(&mut pooled, event)?;
+            }
+            Ok(value)
+        });
+        end(&mut pooled, result)
     }
 
     /// SQLite: the writer to oneself, for a transaction that is not a group-committed write.
